@@ -1,0 +1,111 @@
+"""Pure checks on the migration inventory, used by the preflight role.
+
+Each filter returns a list of problems (plain sentences for the operator);
+an empty list means the check passed. Nothing here touches a host.
+"""
+
+import re
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def fqdn_problems(names):
+    """Return one message per name that is not a fully qualified domain name.
+
+    A served hostname must have at least two labels, each 1-63 characters
+    of letters, digits and inner hyphens, the last one not all-numeric, and
+    at most 253 characters in all. A trailing dot is accepted.
+    """
+    problems = []
+    for name in names or []:
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"{name!r} is not a hostname")
+            continue
+        host = name.strip().lower()
+        host = host[:-1] if host.endswith(".") else host
+        labels = host.split(".")
+        if len(host) > 253:
+            problems.append(f"{name} is longer than 253 characters")
+        elif len(labels) < 2:
+            problems.append(f"{name} is not fully qualified (no domain part)")
+        elif not all(_LABEL.match(label) for label in labels):
+            problems.append(f"{name} has an invalid label")
+        elif labels[-1].isdigit():
+            problems.append(f"{name} is an address, not a hostname")
+    return problems
+
+
+def group_overlaps(groups, pairs):
+    """Hosts that sit in both groups of a (source, target) pair.
+
+    ``groups`` is Ansible's ``groups`` mapping; ``pairs`` a list of
+    ``[source_group, target_group]``. Returns messages naming host and groups.
+    """
+    problems = []
+    for source, target in pairs or []:
+        both = sorted(set(groups.get(source, [])) & set(groups.get(target, [])))
+        for host in both:
+            problems.append(f"{host} is in both {source} and {target}")
+    return problems
+
+
+def missing_groups(groups, required):
+    """Required group names that are absent or have no host."""
+    return [name for name in required or [] if not groups.get(name)]
+
+
+def recordings_feeds(sources, targets, mapping=None):
+    """Which source BBB nodes feed which target BBB node.
+
+    ``mapping`` is ``{target: [source, ...]}``; an empty or missing mapping
+    means every source feeds every target. Raises ``ValueError`` naming an
+    unknown host, so a typo fails before anything changes.
+    """
+    sources, targets = list(sources or []), list(targets or [])
+    if not mapping:
+        return {target: list(sources) for target in targets}
+    feeds = {}
+    for target, feeding in mapping.items():
+        if target not in targets:
+            raise ValueError(f"recordings map names {target!r}, which is not in target_bbb")
+        unknown = [s for s in feeding or [] if s not in sources]
+        if unknown:
+            raise ValueError(f"recordings map for {target} names {', '.join(unknown)}, not in source_bbb")
+        feeds[target] = list(feeding or [])
+    return feeds
+
+
+def parse_df(output):
+    """Parse ``df -P -B1 PATH`` output into ``{mount, size_available}``.
+
+    The last line is the filesystem holding PATH (a long device name may
+    not wrap with -P, but take the last line all the same).
+    """
+    lines = [line for line in (output or "").splitlines() if line.strip()]
+    if len(lines) < 2:
+        raise ValueError(f"unexpected df output: {output!r}")
+    fields = lines[-1].split()
+    return {"mount": " ".join(fields[5:]), "size_available": int(fields[3])}
+
+
+def missing_secrets(values):
+    """Names whose value is undefined, None or empty.
+
+    ``values`` maps a variable name to its value (or None when undefined);
+    only names are returned, never values.
+    """
+    return sorted(name for name, value in (values or {}).items() if value in (None, "", [], {}))
+
+
+class FilterModule:
+    """Inventory checks for the preflight phase."""
+
+    def filters(self):
+        return {
+            "fqdn_problems": fqdn_problems,
+            "group_overlaps": group_overlaps,
+            "missing_groups": missing_groups,
+            "recordings_feeds": recordings_feeds,
+            "missing_secrets": missing_secrets,
+            "parse_df": parse_df,
+        }

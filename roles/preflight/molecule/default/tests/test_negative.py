@@ -1,0 +1,120 @@
+"""Bad inventories and inputs fail with the expected message and change nothing.
+
+Each case runs the role again with ansible-playbook against the same two
+containers, with an inventory that differs from the good one in one respect.
+"""
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROLE_DIR = Path(__file__).resolve().parents[3]
+REPO = ROLE_DIR.parents[1]
+HOSTS = ["preflight-source", "preflight-target"]
+
+
+def inventory(groups=None, hostvars=None, allvars=None):
+    groups = groups or {
+        "source_bbb": ["preflight-source"], "source_greenlight": ["preflight-source"],
+        "target_bbb": ["preflight-target"], "target_greenlight": ["preflight-target"],
+        "dns_authority": ["preflight-target"],
+    }
+    names = {
+        "preflight-source": {"bbbmig_public_hostname": "bbb.old-coop.example"},
+        "preflight-target": {"bbbmig_public_hostname": "bbb.new-coop.example"},
+    }
+    for host, extra in (hostvars or {}).items():
+        names[host].update(extra)
+    base = {
+        "ansible_connection": "community.docker.docker",
+        "ansible_python_interpreter": "/usr/bin/python3",
+        "preflight_greenlight_db": {"access": "local", "database": "greenlight_production", "user": "postgres"},
+    }
+    base.update(allvars or {})
+    return {"all": {
+        "vars": base,
+        "hosts": {h: names[h] for h in HOSTS},
+        "children": {g: {"hosts": {h: {} for h in hs}} for g, hs in groups.items()},
+    }}
+
+
+def run(tmp_path, inv):
+    path = tmp_path / "hosts.yml"
+    path.write_text(yaml.safe_dump(inv))
+    env = dict(os.environ,
+               MOLECULE_PROJECT_DIRECTORY=str(ROLE_DIR),
+               ANSIBLE_ROLES_PATH=str(REPO / "roles"),
+               ANSIBLE_FILTER_PLUGINS=str(REPO / "filter_plugins"),
+               ANSIBLE_LIBRARY=str(REPO / "library"),
+               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+               ANSIBLE_FACT_CACHING="memory",
+               ANSIBLE_STDOUT_CALLBACK="default",
+               ANSIBLE_CALLBACK_RESULT_FORMAT="yaml",
+               ANSIBLE_NOCOLOR="1")
+    return subprocess.run(
+        ["ansible-playbook", "-i", str(path), str(REPO / ".config/molecule/converge.yml")],
+        capture_output=True, text=True, env=env, timeout=600, check=False)
+
+
+def source_tree_digest():
+    out = subprocess.run(
+        ["docker", "exec", "preflight-source", "sh", "-c",
+         "cd /var/bigbluebutton && find . -printf '%p %s %T@\\n' | sort | sha256sum"],
+        capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+CASES = {
+    "missing group": (
+        {"groups": {"source_bbb": ["preflight-source"], "source_greenlight": ["preflight-source"],
+                    "target_bbb": ["preflight-target"], "target_greenlight": ["preflight-target"]}},
+        "group(s) dns_authority missing or empty"),
+    "host both source and target": (
+        {"groups": {"source_bbb": ["preflight-source"], "source_greenlight": ["preflight-source"],
+                    "target_bbb": ["preflight-source", "preflight-target"],
+                    "target_greenlight": ["preflight-target"], "dns_authority": ["preflight-target"]}},
+        "preflight-source is in both source_bbb and target_bbb"),
+    "served name not qualified": (
+        {"hostvars": {"preflight-target": {"bbbmig_public_hostname": "bbb"}}},
+        "bbb is not fully qualified"),
+    "missing secret": (
+        {"allvars": {"preflight_required_secrets": ["lab_bbb_secret", "lab_tsig_secret"],
+                     "lab_bbb_secret": "set", "lab_tsig_secret": ""}},
+        "Secrets not set for preflight-source: lab_tsig_secret"),
+    "unknown host in recordings map": (
+        {"allvars": {"preflight_recordings_map": {"preflight-target": ["old-node-9"]}}},
+        "names old-node-9, not in source_bbb"),
+    "database is not Greenlight": (
+        {"allvars": {"preflight_greenlight_db": {"access": "local", "database": "not_greenlight", "user": "postgres"}}},
+        "is neither a Greenlight v2 nor a v3 database"),
+    "database unreachable": (
+        {"allvars": {"preflight_greenlight_db": {"access": "local", "database": "no_such_db", "user": "postgres"}}},
+        "Cannot query the Greenlight database no_such_db"),
+    "target disk too small": (
+        {"allvars": {"preflight_disk_margin": 1.0e15}},
+        "will receive 23.96 KB of recordings from preflight-source"),
+    "bad argument type": (
+        {"allvars": {"preflight_disk_margin": "lots"}},
+        "preflight_disk_margin"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_fails_with_a_clear_message_and_changes_nothing(tmp_path, case):
+    overrides, message = CASES[case]
+    before = source_tree_digest()
+    result = run(tmp_path, inventory(**overrides))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert message in output, output
+    assert "changed=0" in output and "changed=1" not in output, output
+    assert source_tree_digest() == before
+
+
+def test_the_good_inventory_passes(tmp_path):
+    result = run(tmp_path, inventory())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.dumps("failed=1") not in result.stdout
