@@ -1,0 +1,39 @@
+"""The record holds one private JSON file a phase, and refuses phases out of order."""
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[5]
+
+
+def test_phase_file_is_private_and_complete(host):
+    f = host.file("/srv/records/lab/00-preflight.json")
+    assert f.mode == 0o600 and host.file("/srv/records/lab").mode == 0o700
+    entry = json.loads(f.content_string)
+    assert entry["result"] == "ok" and entry["data"] == {"recordings": 3}
+    # converge and the idempotence step each ran the phase once
+    assert entry["started"] <= entry["finished"] and entry["runs"] == 2
+
+
+def run_phase(tmp_path, requires):
+    play = [{"name": "A later phase", "hosts": "all", "gather_facts": False, "tasks": [{
+        "name": "Open the phase", "ansible.builtin.include_role": {"name": "migration_record"},
+        "vars": {"migration_record_action": "start", "migration_record_phase": "40-cutover",
+                 "migration_record_requires": requires}}]}]
+    (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
+    (tmp_path / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"migration-record": {
+        "ansible_connection": "community.docker.docker", "migration_record_dir": "/srv/records/lab"}}}}))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_ROLES_PATH=str(REPO / "roles"),
+               ANSIBLE_FILTER_PLUGINS=str(REPO / "filter_plugins"), ANSIBLE_NOCOLOR="1")
+    return subprocess.run(["ansible-playbook", "-i", str(tmp_path / "hosts.yml"), str(tmp_path / "play.yml")],
+                          capture_output=True, text=True, env=env, check=False, timeout=300)
+
+
+def test_a_phase_out_of_order_is_refused_and_writes_nothing(host, tmp_path):
+    result = run_phase(tmp_path, ["00-preflight", "30-members"])
+    assert result.returncode != 0
+    assert "40-cutover cannot run yet: 30-members has not run (run playbooks/30-members.yml first)" in result.stdout
+    assert not host.file("/srv/records/lab/40-cutover.json").exists
