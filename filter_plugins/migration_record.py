@@ -19,8 +19,50 @@ def record_problems(record, requires):
     return problems
 
 
+def flatten_facts(data, prefix="", max_items=20):
+    """Flatten nested phase data into (key, value) rows for the report.
+
+    Nested dicts become dotted keys; lists of scalars are joined; long lists
+    are cut to ``max_items`` with a note of how many were left out.
+    """
+    rows = []
+    if isinstance(data, dict):
+        for key in sorted(data, key=str):
+            rows.extend(flatten_facts(data[key], f"{prefix}{key}.", max_items))
+        return rows
+    key = prefix[:-1] if prefix.endswith(".") else prefix
+    if isinstance(data, list):
+        if all(not isinstance(v, (dict, list)) for v in data):
+            shown = ", ".join(str(v) for v in data[:max_items])
+            more = len(data) - max_items
+            rows.append((key, shown + (f" (+{more} more)" if more > 0 else "")))
+        else:
+            for index, value in enumerate(data[:max_items]):
+                rows.extend(flatten_facts(value, f"{prefix}{index}.", max_items))
+            if len(data) > max_items:
+                rows.append((key, f"(+{len(data) - max_items} more entries)"))
+        return rows
+    rows.append((key, "" if data is None else str(data)))
+    return rows
+
+
+def phase_duration(entry):
+    """Seconds between a phase's start and finish, or None while unfinished."""
+    from datetime import datetime
+
+    started, finished = (entry or {}).get("started"), (entry or {}).get("finished")
+    if not started or not finished:
+        return None
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    return int((datetime.strptime(finished, fmt) - datetime.strptime(started, fmt)).total_seconds())
+
+
 class FilterModule:
     """Migration record filters."""
 
     def filters(self):
-        return {"record_problems": record_problems}
+        return {
+            "record_problems": record_problems,
+            "flatten_facts": flatten_facts,
+            "phase_duration": phase_duration,
+        }

@@ -37,3 +37,12 @@ def test_a_phase_out_of_order_is_refused_and_writes_nothing(host, tmp_path):
     assert result.returncode != 0
     assert "40-cutover cannot run yet: 30-members has not run (run playbooks/30-members.yml first)" in result.stdout
     assert not host.file("/srv/records/lab/40-cutover.json").exists
+
+
+def test_report_lists_every_phase_and_the_recorded_data(host):
+    md = host.file("/srv/records/lab/report.md").content_string
+    assert "| 00-preflight | ok |" in md
+    assert "| 40-cutover | not run |" in md
+    assert "| recordings | 3 |" in md
+    html = host.file("/srv/records/lab/report.html").content_string
+    assert '<td class="ok">ok</td>' in html and "<th>recordings</th><td>3</td>" in html
