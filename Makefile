@@ -43,5 +43,5 @@ bench: setup
 	@scripts/bench.sh $(BENCH)
 
 clean:
-	@tests/lab/down.sh 2>/dev/null || true
+	@PATH=$(VENV)/bin:$$PATH molecule destroy -s migration >/dev/null 2>&1 || true
 	@rm -rf .cache
