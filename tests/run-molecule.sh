@@ -52,6 +52,9 @@ for s in "${scenarios[@]}"; do
 done
 
 echo
+if [[ -n "${BBBMIG_TEST_START:-}" ]]; then
+  echo "make test ran $(( $(date +%s) - BBBMIG_TEST_START )) s in all"
+fi
 echo "Molecule summary:"
 printf '  %s\n' "${results[@]}"
 for s in "${scenarios[@]:$((passed + failed))}"; do echo "  SKIP  ${s#roles/}  (not run after a failure)"; done
