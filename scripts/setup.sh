@@ -24,9 +24,14 @@ stamp=.venv/.requirements.sha256
 want=$(sha256sum requirements-dev.txt | cut -d' ' -f1)
 if [[ ! -x .venv/bin/python || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   log "creating .venv with the pinned tool chain (requirements-dev.txt)"
+  mkdir -p .cache
   python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+  if ! { .venv/bin/pip install --disable-pip-version-check --upgrade pip &&
+         .venv/bin/pip install --disable-pip-version-check -r requirements-dev.txt; } >.cache/pip.log 2>&1; then
+    tail -n 30 .cache/pip.log >&2
+    echo "pip install failed (full log: .cache/pip.log)" >&2
+    exit 1
+  fi
   echo "$want" >"$stamp"
 fi
 
