@@ -1,0 +1,160 @@
+"""Every stage and fault case, run from the controller with ansible-playbook against the scenario's
+two BIND servers (after converge left the zone switched). The tests run in file order:
+refusals first (nothing may change), then rollback, a switch with the secondary down, finalize."""
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROLE_DIR = Path(__file__).resolve().parents[3]
+REPO = ROLE_DIR.parents[1]
+STATE = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+RECORD_DIR = STATE / "records"
+RECORD = RECORD_DIR / "dns_cutover" / "coop.test.json"
+LAB = yaml.safe_load((ROLE_DIR / "molecule/default/molecule.yml").read_text())["provisioner"]["inventory"]["group_vars"]["all"]
+KEY = f"hmac-sha256:{LAB['lab_bind_tsig_name']}:{LAB['lab_bind_tsig_secret']}"
+MOVED = ("bbb.coop.test.", "demo.coop.test.", "greenlight.coop.test.")
+SWITCH = [
+    {"name": "bbb", "type": "A", "values": ["198.51.100.10"]},
+    {"name": "bbb", "type": "AAAA", "values": ["2001:db8:1::10"]},
+    {"name": "greenlight", "type": "CNAME", "values": ["gl.newcoop.test."]},
+    {"name": "demo.coop.test.", "type": "A", "values": ["198.51.100.12", "198.51.100.13"]},
+]
+
+
+def address(container):
+    return subprocess.run(["docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+                           container], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def run_stage(tmp_path, stage, check=False, **overrides):
+    """Run the role's ``stage`` on the controller; returns (rc, output)."""
+    role_vars = {
+        "dns_cutover_stage": stage, "dns_cutover_zone": "coop.test", "dns_cutover_primary": address("dns_cutover-ns1"),
+        "dns_cutover_tsig_name": LAB["lab_bind_tsig_name"], "dns_cutover_tsig_secret": LAB["lab_bind_tsig_secret"],
+        "dns_cutover_record_dir": str(RECORD_DIR), "dns_cutover_records": SWITCH,
+        "dns_cutover_wait_seconds": 0, "dns_cutover_verify_timeout": 30,
+    }
+    role_vars.update(overrides)
+    play = [{"name": f"DNS cutover stage {stage}", "hosts": "localhost", "connection": "local", "gather_facts": False,
+             "vars": {"ansible_python_interpreter": sys.executable},
+             "tasks": [{"name": "Run the stage", "ansible.builtin.include_role": {"name": "dns_cutover"}, "vars": role_vars}]}]
+    (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_ROLES_PATH=str(REPO / "roles"),
+               ANSIBLE_FILTER_PLUGINS=str(REPO / "filter_plugins"), ANSIBLE_FACT_CACHING="memory",
+               ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_CALLBACK_RESULT_FORMAT="yaml", ANSIBLE_NOCOLOR="1")
+    argv = ["ansible-playbook", "-i", "localhost,", str(tmp_path / "play.yml")] + (["--check"] if check else [])
+    result = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, timeout=300)
+    return result.returncode, result.stdout + result.stderr
+
+
+def zone_digest():
+    """The whole zone as the primary serves it (SOA serial included): any update changes it."""
+    out = subprocess.run(["docker", "exec", "dns_cutover-ns1", "dig", "+noall", "+answer", "+onesoa", "@127.0.0.1",
+                          "-y", KEY, "coop.test", "AXFR"], capture_output=True, text=True, check=True).stdout
+    assert "SOA" in out
+    return hashlib.sha256(out.encode()).hexdigest()
+
+
+def at_names(container):
+    """(name, ttl, type, value) of every record at the moved names, as ``container`` answers (no recursion)."""
+    rows = []
+    for name in MOVED:
+        out = subprocess.run(["docker", "exec", container, "dig", "+norec", "+noall", "+answer", "@127.0.0.1", name, "ANY"],
+                             capture_output=True, text=True, check=True).stdout
+        rows += [tuple(line.split(None, 4)[i] for i in (0, 1, 3, 4)) for line in out.splitlines() if line]
+    return sorted(rows)
+
+
+def before_switch():
+    rows = [line.split(None, 4) for line in (STATE / "zone-before-switch.txt").read_text().splitlines() if line.strip()]
+    return sorted((r[0], r[1], r[3], r[4]) for r in rows if r[0] in MOVED)
+
+
+def unchanged(output):
+    return "changed=0" in output and "changed=1" not in output
+
+
+def test_switch_is_refused_until_the_old_ttl_has_passed_since_prepare(tmp_path):
+    fresh = tmp_path / "record"
+    rc, out = run_stage(tmp_path, "prepare", dns_cutover_record_dir=str(fresh), dns_cutover_low_ttl=60)
+    assert rc == 0, out
+    before = zone_digest()
+    rc, out = run_stage(tmp_path, "switch", dns_cutover_record_dir=str(fresh), dns_cutover_wait_seconds=None,
+                        dns_cutover_records=[{"name": "bbb", "type": "A", "values": ["198.51.100.99"]}])
+    assert rc != 0, out
+    assert "Switch of coop.test refused: the TTL was lowered at" in out and "the switch is allowed from" in out, out
+    assert unchanged(out), out
+    assert zone_digest() == before
+
+
+def test_a_wrong_tsig_key_fails_with_a_clear_message_before_any_change(tmp_path):
+    before, record = zone_digest(), RECORD.read_text()
+    rc, out = run_stage(tmp_path, "rollback", dns_cutover_tsig_secret="d3Jvbmcgc2VjcmV0IGZvciB0aGUgbGFiIGtleQ==")
+    assert rc != 0, out
+    assert f"TSIG key {LAB['lab_bind_tsig_name']} (hmac-sha256) was rejected by the primary" in out, out
+    assert "d3Jvbmcg" not in out and LAB["lab_bind_tsig_secret"] not in out
+    assert unchanged(out), out
+    assert zone_digest() == before and RECORD.read_text() == record
+
+
+def test_a_record_outside_the_zone_is_refused_before_any_change(tmp_path):
+    before, record = zone_digest(), RECORD.read_text()
+    rc, out = run_stage(tmp_path, "switch", dns_cutover_records=SWITCH + [
+        {"name": "bbb.other-coop.test.", "type": "A", "values": ["198.51.100.20"]}])
+    assert rc != 0, out
+    assert "bbb.other-coop.test. is outside the zone coop.test." in out, out
+    assert unchanged(out), out
+    assert zone_digest() == before and RECORD.read_text() == record
+
+
+def test_check_mode_reports_the_rollback_and_sends_nothing(tmp_path):
+    before, record = zone_digest(), RECORD.read_text()
+    rc, out = run_stage(tmp_path, "rollback", check=True)
+    assert rc == 0, out
+    assert "remove greenlight.coop.test. CNAME gl.newcoop.test." in out and "set bbb.coop.test. A 192.0.2.10 ttl 300" in out, out
+    assert zone_digest() == before and RECORD.read_text() == record
+
+
+def test_rollback_re_applies_every_saved_record_exactly_on_both_nameservers(tmp_path):
+    rc, out = run_stage(tmp_path, "rollback")
+    assert rc == 0, out
+    assert at_names("dns_cutover-ns1") == before_switch()
+    assert at_names("dns_cutover-ns2") == before_switch()
+    rc, out = run_stage(tmp_path, "rollback")
+    assert rc == 0 and unchanged(out) and "nothing to change" in out, out
+
+
+def test_secondary_stopped_during_the_switch_is_reported_and_the_snapshot_kept(tmp_path):
+    subprocess.run(["docker", "exec", "dns_cutover-ns2", "systemctl", "stop", "named"], check=True)
+    try:
+        rc, out = run_stage(tmp_path, "switch", dns_cutover_verify_timeout=5)
+    finally:
+        subprocess.run(["docker", "exec", "dns_cutover-ns2", "systemctl", "start", "named"], check=True)
+    assert rc != 0, out
+    assert "not verified within 5 s on ns2.coop.test." in out, out
+    assert "ns1.coop.test. (" not in out.split("not verified", 1)[1].split("\n", 1)[0]  # the primary did verify
+    saved = json.loads(RECORD.read_text())["snapshot"]
+    assert sorted((r["name"], str(r["ttl"]), r["type"], v) for r in saved for v in r["values"]) == before_switch()
+    # The NOTIFY sent while it was down is lost: a secondary back from an outage catches up at its next
+    # refresh (60 s in this zone), or at once when its operator asks it to, as done here.
+    subprocess.run(["docker", "exec", "dns_cutover-ns2", "sh", "-c",
+                    "for i in $(seq 30); do rndc refresh coop.test && exit 0; sleep 0.5; done; exit 1"], check=True)
+    # with the secondary back, the same switch completes (it sends nothing again) and verifies both
+    rc, out = run_stage(tmp_path, "switch")
+    assert rc == 0 and unchanged(out), out
+    assert at_names("dns_cutover-ns2") == at_names("dns_cutover-ns1")
+    assert ("greenlight.coop.test.", "300", "CNAME", "gl.newcoop.test.") in at_names("dns_cutover-ns2")
+
+
+def test_finalize_raises_the_ttl_back_and_is_idempotent(tmp_path):
+    rc, out = run_stage(tmp_path, "finalize")
+    assert rc == 0, out
+    for ns in ("dns_cutover-ns1", "dns_cutover-ns2"):
+        assert {ttl for _, ttl, _, _ in at_names(ns)} == {"3600"}
+    rc, out = run_stage(tmp_path, "finalize")
+    assert rc == 0 and unchanged(out), out
