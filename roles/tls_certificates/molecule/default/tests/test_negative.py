@@ -1,0 +1,124 @@
+"""Bad inputs fail with a clear message before anything changes, and the
+certificate in place is kept; copy and provided modes install or accept only
+a certificate that fits.
+
+Each case runs the role again with ansible-playbook against the web host,
+with inputs that differ from the good ones in one respect."""
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROLE_DIR = Path(__file__).resolve().parents[3]
+REPO = ROLE_DIR.parents[1]
+WEB = "tls_certificates-web"
+GOOD = yaml.safe_load((ROLE_DIR / "molecule/default/molecule.yml").read_text())["provisioner"]["inventory"]
+LIVE = "/etc/letsencrypt/live/bbb.newcoop.test"
+
+
+def run(tmp_path, overrides, check=False):
+    hostvars = dict(GOOD["host_vars"][WEB], **GOOD["group_vars"]["all"])
+    hostvars.update(ansible_connection="community.docker.docker", ansible_python_interpreter="/usr/bin/python3")
+    hostvars.update(overrides)
+    path = tmp_path / "hosts.yml"
+    path.write_text(yaml.safe_dump({"all": {"children": {"target_bbb": {"hosts": {WEB: hostvars}}}}}))
+    env = dict(os.environ,
+               MOLECULE_PROJECT_DIRECTORY=str(ROLE_DIR),
+               ANSIBLE_ROLES_PATH=str(REPO / "roles"),
+               ANSIBLE_FILTER_PLUGINS=str(REPO / "filter_plugins"),
+               ANSIBLE_LIBRARY=str(REPO / "library"),
+               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+               ANSIBLE_FACT_CACHING="memory",
+               ANSIBLE_STDOUT_CALLBACK="default",
+               ANSIBLE_NOCOLOR="1")
+    argv = ["ansible-playbook", "-i", str(path), str(ROLE_DIR / "molecule/default/converge.yml")]
+    return subprocess.run(argv + (["--check"] if check else []),
+                          capture_output=True, text=True, env=env, timeout=600, check=False)
+
+
+def sh(command):
+    return subprocess.run(["docker", "exec", WEB, "sh", "-c", command],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def state_digest():
+    """Everything the role writes: certbot's tree, the hook, the drop-in, the copies."""
+    return sh("find /etc/letsencrypt /etc/systemd/system/certbot.service.d /etc/ssl/bbbmig -type f 2>/dev/null"
+              " | sort | xargs sha256sum")
+
+
+CASES = {
+    "no account email": ({"tls_certificates_acme_email": ""}, "tls_certificates_acme_email must be an address"),
+    "name not qualified": ({"tls_certificates_extra_names": ["bbb"]},
+                           "tls_certificates_names: 'bbb' is not a fully qualified hostname"),
+    "unknown mode": ({"tls_certificates_mode": "manual"}, "tls_certificates_mode"),
+    "no TSIG secret": ({"tls_certificates_rfc2136_key_secret": ""}, "tls_certificates_rfc2136_key_secret is empty"),
+    "CA bundle missing": ({"tls_certificates_acme_ca_bundle": "/etc/ssl/nope.pem"},
+                          "/etc/ssl/nope.pem does not exist on tls_certificates-web"),
+    "DNS server name unknown": ({"tls_certificates_rfc2136_server": "ns9.nowhere.test"},
+                                "ns9.nowhere.test does not resolve on tls_certificates-web"),
+    "wrong TSIG secret": ({"tls_certificates_rfc2136_key_secret": "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZzE=",
+                           "tls_certificates_extra_names": ["bbb.coop.test", "gl.coop.test"]},
+                          "refused TSIG key lab-update (PeerBadSignature)"),
+    "wrong TSIG key name": ({"tls_certificates_rfc2136_key_name": "other-key"}, "refused TSIG key other-key (PeerBadKey)"),
+    "name outside the server's zones": ({"tls_certificates_extra_names": ["bbb.elsewhere.example"]},
+                                        "is not authoritative for any zone of bbb.elsewhere.example"),
+    "provided files missing": ({"tls_certificates_mode": "provided",
+                                "tls_certificates_provided_certificate": "/etc/ssl/none.pem",
+                                "tls_certificates_provided_key": "/etc/ssl/none.key"},
+                               "cannot read /etc/ssl/none.pem, /etc/ssl/none.key"),
+    "provided certificate misses a name": ({"tls_certificates_mode": "provided",
+                                            "tls_certificates_extra_names": ["gl.newcoop.test"],
+                                            "tls_certificates_provided_certificate": f"{LIVE}/fullchain.pem",
+                                            "tls_certificates_provided_key": f"{LIVE}/privkey.pem"},
+                                           "it does not cover gl.newcoop.test"),
+    "copied key does not match": ({"tls_certificates_mode": "copy", "tls_certificates_copy_from": WEB,
+                                   "tls_certificates_copy_certificate": f"{LIVE}/fullchain.pem",
+                                   "tls_certificates_copy_key": "/root/other.key"},
+                                  "its private key does not match it"),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def other_key():
+    sh("test -f /root/other.key || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out /root/other.key")
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_fails_with_a_clear_message_and_changes_nothing(tmp_path, case):
+    overrides, message = CASES[case]
+    before = state_digest()
+    result = run(tmp_path, overrides)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert message in output, output
+    assert "changed=0" in output and "changed=1" not in output, output
+    assert state_digest() == before
+    assert "d3Jvbmct" not in output and "bGFiLW9ubHkt" not in output  # no secret printed
+
+
+def test_check_mode_with_a_new_name_reports_and_changes_nothing(tmp_path):
+    before = state_digest()
+    result = run(tmp_path, {"tls_certificates_extra_names": ["bbb.coop.test", "gl.coop.test"]}, check=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Would request a certificate for bbb.newcoop.test, bbb.coop.test, gl.coop.test" in result.stdout
+    assert state_digest() == before
+
+
+def test_copy_mode_installs_a_fitting_certificate_then_changes_nothing(tmp_path):
+    copy = {"tls_certificates_mode": "copy", "tls_certificates_copy_from": WEB,
+            "tls_certificates_copy_certificate": f"{LIVE}/fullchain.pem",
+            "tls_certificates_copy_key": f"{LIVE}/privkey.pem"}
+    first = run(tmp_path, copy)
+    assert first.returncode == 0, first.stdout + first.stderr
+    dest = "/etc/ssl/bbbmig/bbb.newcoop.test"
+    assert sh(f"cat {dest}/fullchain.pem") == sh(f"cat {LIVE}/fullchain.pem")
+    assert sh(f"stat -c '%a %U' {dest}/privkey.pem").strip() == "600 root"
+    second = run(tmp_path, copy)
+    assert second.returncode == 0 and "changed=0" in second.stdout, second.stdout
+    provided = run(tmp_path, {"tls_certificates_mode": "provided",
+                              "tls_certificates_provided_certificate": f"{dest}/fullchain.pem",
+                              "tls_certificates_provided_key": f"{dest}/privkey.pem"})
+    assert provided.returncode == 0 and "changed=0" in provided.stdout, provided.stdout
