@@ -144,3 +144,9 @@ def test_module_reports_each_difference_of_a_nameserver():
         "gl.coop.test. A: still answers 192.0.2.11"]
     assert dns_cutover_zone.compare_answers(expected, absent, 12, {"serial": "no answer (Timeout)"}) == [
         "no answer (Timeout)"]
+
+
+def test_serials_compare_in_serial_arithmetic():
+    assert dns_cutover_zone.serial_reached(2026010112, 2026010112)
+    assert dns_cutover_zone.serial_reached(5, 2 ** 32 - 10)  # wrapped past zero: later
+    assert not dns_cutover_zone.serial_reached(2026010111, 2026010112)
