@@ -1,0 +1,86 @@
+"""Helpers for the greenlight_data verifier: SQL on either database from the
+controller (docker exec, as an operator would), re-runs of the role with
+ansible-playbook, and a digest of the target's live tables."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROLE_DIR = Path(__file__).resolve().parents[3]
+REPO = ROLE_DIR.parents[1]
+sys.path.insert(0, str(REPO / "filter_plugins"))
+STATE = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
+SOURCE, TARGET = "greenlight_data-source", "greenlight_data-target"
+DBS = {SOURCE: "greenlight_production", TARGET: "greenlight_v3"}
+LIVE_TABLES = ["users", "roles", "role_permissions", "rooms", "room_meeting_options", "shared_accesses",
+               "site_settings", "settings", "meeting_options", "permissions"]
+
+
+def sql(host, query, db=None):
+    """Rows of ``query`` on ``host``'s Greenlight database, as lists of strings (NULL -> None)."""
+    out = subprocess.run(
+        ["docker", "exec", host, "runuser", "-u", "postgres", "--", "psql", "-X", "-q", "-tA", "-F", "\t",
+         "-v", "ON_ERROR_STOP=1", "-P", "null=\\N", "-d", db or DBS[host], "-c", query],
+        capture_output=True, text=True, check=True)
+    return [[None if v == "\\N" else v for v in line.split("\t")] for line in out.stdout.splitlines() if line]
+
+
+def target_digest():
+    """Row counts and a content digest of every live v3 table: equal digests, unchanged target."""
+    parts = [f"SELECT '{t}', count(*), md5(coalesce(string_agg(x::text, '' ORDER BY x::text), '')) FROM {t} x"
+             for t in LIVE_TABLES]
+    return sql(TARGET, " UNION ALL ".join(parts) + " UNION ALL SELECT 'schemas', count(*), '' FROM pg_namespace"
+               " WHERE nspname = 'greenlight_data_staging'")
+
+
+def inventory(allvars=None):
+    """The scenario's inventory, with ``allvars`` overriding its group vars."""
+    scenario = yaml.safe_load((ROLE_DIR / "molecule/default/molecule.yml").read_text())
+    base = dict(scenario["provisioner"]["inventory"]["group_vars"]["all"])
+    base.update({"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"})
+    base.update(allvars or {})
+    return {"all": {"vars": base, "hosts": {SOURCE: {}, TARGET: {}},
+                    "children": {"source_greenlight": {"hosts": {SOURCE: {}}},
+                                 "target_greenlight": {"hosts": {TARGET: {}}}}}}
+
+
+def playbook(tmp_path, allvars=None, extra=(), background=False):
+    """Run the role on both hosts with ansible-playbook (run-role.yml)."""
+    path = tmp_path / "hosts.yml"
+    path.write_text(yaml.safe_dump(inventory(allvars)))
+    env = dict(os.environ,
+               MOLECULE_PROJECT_DIRECTORY=str(ROLE_DIR),
+               GREENLIGHT_DATA_RESULT=str(tmp_path / "result.json"),
+               ANSIBLE_PIPELINING="1",
+               ANSIBLE_ROLES_PATH=str(REPO / "roles"),
+               ANSIBLE_FILTER_PLUGINS=str(REPO / "filter_plugins"),
+               ANSIBLE_LIBRARY=str(REPO / "library"),
+               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+               ANSIBLE_FACT_CACHING="memory",
+               ANSIBLE_STDOUT_CALLBACK="default",
+               ANSIBLE_CALLBACK_RESULT_FORMAT="json",
+               ANSIBLE_NOCOLOR="1")
+    argv = ["ansible-playbook", "-i", str(path), str(ROLE_DIR / "molecule/default/run-role.yml"), *extra]
+    if background:
+        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=900, check=False)
+
+
+def report_of(tmp_path):
+    """The role's result (greenlight_data_result) saved by a successful playbook() run."""
+    return json.loads((tmp_path / "result.json").read_text())
+
+
+def changed_hosts(output):
+    """Hosts of the scenario whose PLAY RECAP line reports changed > 0."""
+    changed = set()
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) > 3 and parts[0] in (SOURCE, TARGET) and parts[1] == ":":
+            counts = dict(p.split("=", 1) for p in parts[2:] if "=" in p)
+            if int(counts.get("changed", 0)):
+                changed.add(parts[0])
+    return changed

@@ -1,0 +1,95 @@
+"""Re-runs: a dry run and --check write nothing; a run killed mid-transform
+leaves the target as it was, and the next run completes it without
+duplicates; a run with nothing new writes no row.
+
+The source gains one member (with a room and a share) and one renamed member
+here, so that the runs below have something to do.
+"""
+import time
+
+import pytest
+from conftest import SOURCE, TARGET, changed_hosts, playbook, report_of, sql, target_digest
+
+NEW_EMAIL = "New.Member+late@Example.org"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def source_changes():
+    """One new member with a room shared with local1, and one renamed member, on the source."""
+    if not sql(SOURCE, f"SELECT id FROM users WHERE email = '{NEW_EMAIL}'"):
+        sql(SOURCE, f"""
+            INSERT INTO users (provider, name, email, password_digest, role_id, created_at, updated_at)
+            VALUES ('greenlight', 'New Member', '{NEW_EMAIL}', '$2a$12$newmembernewmembernewmembernewmembernewmembernewmemb',
+                    1, '2026-11-01 10:00:00', '2026-11-01 10:00:00');
+            INSERT INTO rooms (user_id, name, uid, bbb_id, room_settings, created_at, updated_at)
+            SELECT id, 'Late room', 'new-abc-def-ghi', repeat('ab', 20), '{{"recording":true}}', created_at, created_at
+              FROM users WHERE email = '{NEW_EMAIL}';
+            INSERT INTO shared_accesses (room_id, user_id, created_at, updated_at)
+            SELECT r.id, u.id, now(), now() FROM rooms r, users u
+             WHERE r.uid = 'new-abc-def-ghi' AND u.email = 'local1@example.org';
+            UPDATE users SET name = 'Renamed Member', updated_at = '2026-11-02 10:00:00' WHERE email = 'local3@example.org';
+        """)
+
+
+def counts(report, section):
+    return {k: int(v) for k, v in report[section].items() if int(v)}
+
+
+def test_a_dry_run_reports_what_would_change_and_writes_nothing(tmp_path):
+    before = target_digest()
+    result = playbook(tmp_path, {"greenlight_data_dry_run": True})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert changed_hosts(result.stdout) == set(), result.stdout
+    report = report_of(tmp_path)
+    assert report["dry_run"] is True and report["committed"] is False
+    assert counts(report, "created") == {"users": 1, "rooms": 1, "room_meeting_options": 8, "shared_accesses": 1}
+    assert counts(report, "updated") == {"users": 1}
+    assert target_digest() == before
+
+
+def test_check_mode_is_a_dry_run(tmp_path):
+    before = target_digest()
+    result = playbook(tmp_path, extra=["--check"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert report_of(tmp_path)["dry_run"] is True
+    assert target_digest() == before
+
+
+def test_a_run_killed_mid_transform_writes_nothing_and_the_next_run_completes(tmp_path):
+    before = target_digest()
+    (tmp_path / "killed").mkdir()
+    run = playbook(tmp_path / "killed", {"greenlight_data_pause": 120}, background=True)
+    killed = []
+    deadline = time.time() + 300
+    while not killed and time.time() < deadline and run.poll() is None:
+        time.sleep(1)
+        killed = sql(TARGET, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                             " WHERE query LIKE 'SELECT pg_sleep(%' AND pid <> pg_backend_pid()")
+    output = run.communicate(timeout=300)[0]
+    assert killed, "the run never reached its pause:\n" + output
+    assert run.returncode != 0, output
+    assert "terminating connection" in output or "server closed the connection" in output, output
+    assert target_digest() == before  # the users written before the pause were rolled back
+
+    result = playbook(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = report_of(tmp_path)
+    assert report["committed"] is True and report["mismatch_count"] == 0
+    assert counts(report, "created") == {"users": 1, "rooms": 1, "room_meeting_options": 8, "shared_accesses": 1}
+    assert sql(TARGET, "SELECT name FROM users WHERE email = 'local3@example.org'") == [["Renamed Member"]]
+    assert sql(TARGET, "SELECT count(*) FROM users WHERE email = lower('" + NEW_EMAIL + "')") == [["1"]]
+    assert sql(TARGET, "SELECT count(*) FROM (SELECT room_id, meeting_option_id FROM room_meeting_options"
+                       " GROUP BY 1, 2 HAVING count(*) > 1) d") == [["0"]]
+    assert sql(TARGET, "SELECT x.value FROM room_meeting_options x JOIN rooms r ON r.id = x.room_id"
+                       " JOIN meeting_options o ON o.id = x.meeting_option_id"
+                       " WHERE r.friendly_id = 'new-abc-def-ghi' AND o.name = 'record'") == [["true"]]
+
+
+def test_a_run_with_nothing_new_writes_no_row(tmp_path):
+    before = target_digest()
+    result = playbook(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert changed_hosts(result.stdout) == set(), result.stdout
+    report = report_of(tmp_path)
+    assert counts(report, "created") == {} and counts(report, "updated") == {}
+    assert target_digest() == before
