@@ -74,6 +74,9 @@ def main():
         import dns.rdatatype
         import dns.tsig
     except ImportError:
+        if module.check_mode:  # --check on a fresh host: the package that brings it is not installed yet
+            module.exit_json(changed=False, skipped=True, zones={},
+                             msg="dnspython is not installed yet; the TSIG key is checked on a real run.")
         module.fail_json(msg="dnspython is missing on this host: install python3-dnspython.")
     p = module.params
     server = f"{p['server']}:{p['port']}"

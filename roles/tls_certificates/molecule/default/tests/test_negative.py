@@ -6,6 +6,7 @@ Each case runs the role again with ansible-playbook against the web host,
 with inputs that differ from the good ones in one respect."""
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -81,30 +82,46 @@ CASES = {
 }
 
 
+CHECK = "--check with a new name"
+CHECK_NEW_NAME = {"tls_certificates_extra_names": ["bbb.coop.test", "gl.coop.test"]}
+
+
 @pytest.fixture(scope="module", autouse=True)
 def other_key():
     sh("test -f /root/other.key || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out /root/other.key")
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_fails_with_a_clear_message_and_changes_nothing(tmp_path, case):
-    overrides, message = CASES[case]
+@pytest.fixture(scope="module")
+def bad_runs(tmp_path_factory):
+    """Every bad case and a --check run with a new name, side by side (none
+    may change anything), with the state before and after them all."""
     before = state_digest()
-    result = run(tmp_path, overrides)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {case: pool.submit(run, tmp_path_factory.mktemp("case"), overrides)
+                   for case, (overrides, _) in CASES.items()}
+        futures[CHECK] = pool.submit(run, tmp_path_factory.mktemp("check"), CHECK_NEW_NAME, check=True)
+        results = {case: future.result() for case, future in futures.items()}
+    return before, results, state_digest()
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_fails_with_a_clear_message_and_changes_nothing(bad_runs, case):
+    before, results, after = bad_runs
+    result, message = results[case], CASES[case][1]
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert message in output, output
     assert "changed=0" in output and "changed=1" not in output, output
-    assert state_digest() == before
+    assert after == before
     assert "d3Jvbmct" not in output and "bGFiLW9ubHkt" not in output  # no secret printed
 
 
-def test_check_mode_with_a_new_name_reports_and_changes_nothing(tmp_path):
-    before = state_digest()
-    result = run(tmp_path, {"tls_certificates_extra_names": ["bbb.coop.test", "gl.coop.test"]}, check=True)
+def test_check_mode_with_a_new_name_reports_and_changes_nothing(bad_runs):
+    before, results, after = bad_runs
+    result = results[CHECK]
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Would request a certificate for bbb.newcoop.test, bbb.coop.test, gl.coop.test" in result.stdout
-    assert state_digest() == before
+    assert after == before
 
 
 def test_copy_mode_installs_a_fitting_certificate_then_changes_nothing(tmp_path):
