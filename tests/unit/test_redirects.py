@@ -102,3 +102,37 @@ def test_mismatches_name_the_url_and_both_places():
         "https://a.example/y to https://wrong.example/y (status 301), not to https://n.example/y",
         "https://a.example/z to no Location (status 200), not to https://n.example/z",
     ]
+
+
+def render(**overrides):
+    """The role's nginx template rendered with these inputs (plain Jinja, the role's filters)."""
+    from pathlib import Path
+
+    import jinja2
+
+    template = Path(__file__).resolve().parents[2] / "roles/legacy_redirects/templates/legacy-redirects.conf.j2"
+    env = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters.update(r.FilterModule().filters())
+    values = {"legacy_redirects_sites": [BOTH, BBB_ONLY], "legacy_redirects_bbb_paths": PATHS,
+              "legacy_redirects_status": 301, "legacy_redirects_http": "https", "legacy_redirects_ipv6": True,
+              "legacy_redirects_certificate": "/c.pem", "legacy_redirects_certificate_key": "/k.pem"}
+    values.update(overrides)
+    return env.from_string(template.read_text()).render(**values)
+
+
+def test_template_https_mode_has_one_port_80_block_for_every_old_name():
+    conf = render()
+    assert conf.count("listen 80;") == 1 and conf.count("listen 443 ssl;") == 2
+    assert "server_name demo.old.example ca.old.example;\n    return 301 https://$host$request_uri;" in conf
+    assert conf.count("ssl_certificate /c.pem;") == 2 and conf.count("{") == conf.count("}")
+
+
+def test_template_direct_mode_serves_the_redirects_on_port_80_too():
+    conf = render(legacy_redirects_http="direct", legacy_redirects_ipv6=False)
+    assert conf.count("listen 80;") == 2 and "[::]" not in conf
+    assert "https://$host$request_uri" not in conf
+
+
+def test_template_off_mode_does_not_listen_on_port_80():
+    conf = render(legacy_redirects_http="off")
+    assert "listen 80;" not in conf and "listen [::]:80;" not in conf and conf.count("listen 443 ssl;") == 2
