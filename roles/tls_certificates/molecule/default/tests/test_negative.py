@@ -86,6 +86,26 @@ CHECK = "--check with a new name"
 CHECK_NEW_NAME = {"tls_certificates_extra_names": ["bbb.coop.test", "gl.coop.test"]}
 
 
+COPY = "copy mode, then provided mode on the copies"
+COPY_DIR = "/etc/ssl/bbbmig-copytest"
+
+
+def copy_then_provide(tmp_path):
+    """Copy mode twice (the second run changes nothing), then provided mode on the copies."""
+    copy = {"tls_certificates_mode": "copy", "tls_certificates_copy_from": WEB, "tls_certificates_copy_dir": COPY_DIR,
+            "tls_certificates_copy_certificate": f"{LIVE}/fullchain.pem",
+            "tls_certificates_copy_key": f"{LIVE}/privkey.pem"}
+    dest = f"{COPY_DIR}/bbb.newcoop.test"
+    first = run(tmp_path, copy)
+    copied = sh(f"cat {dest}/fullchain.pem 2>/dev/null || true")
+    key_mode = sh(f"stat -c '%a %U' {dest}/privkey.pem 2>/dev/null || true").strip()
+    second = run(tmp_path, copy)
+    provided = run(tmp_path, {"tls_certificates_mode": "provided",
+                              "tls_certificates_provided_certificate": f"{dest}/fullchain.pem",
+                              "tls_certificates_provided_key": f"{dest}/privkey.pem"})
+    return first, copied, key_mode, second, provided
+
+
 @pytest.fixture(scope="module", autouse=True)
 def other_key():
     sh("test -f /root/other.key || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out /root/other.key")
@@ -93,13 +113,15 @@ def other_key():
 
 @pytest.fixture(scope="module")
 def bad_runs(tmp_path_factory):
-    """Every bad case and a --check run with a new name, side by side (none
-    may change anything), with the state before and after them all."""
+    """Every bad case, a --check run with a new name and the copy-mode runs,
+    side by side, with the state before and after them all (the copy runs
+    write only to their own directory, outside that state)."""
     before = state_digest()
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = {case: pool.submit(run, tmp_path_factory.mktemp("case"), overrides)
                    for case, (overrides, _) in CASES.items()}
         futures[CHECK] = pool.submit(run, tmp_path_factory.mktemp("check"), CHECK_NEW_NAME, check=True)
+        futures[COPY] = pool.submit(copy_then_provide, tmp_path_factory.mktemp("copy"))
         results = {case: future.result() for case, future in futures.items()}
     return before, results, state_digest()
 
@@ -124,18 +146,10 @@ def test_check_mode_with_a_new_name_reports_and_changes_nothing(bad_runs):
     assert after == before
 
 
-def test_copy_mode_installs_a_fitting_certificate_then_changes_nothing(tmp_path):
-    copy = {"tls_certificates_mode": "copy", "tls_certificates_copy_from": WEB,
-            "tls_certificates_copy_certificate": f"{LIVE}/fullchain.pem",
-            "tls_certificates_copy_key": f"{LIVE}/privkey.pem"}
-    first = run(tmp_path, copy)
+def test_copy_mode_installs_a_fitting_certificate_then_changes_nothing(bad_runs):
+    first, copied, key_mode, second, provided = bad_runs[1][COPY]
     assert first.returncode == 0, first.stdout + first.stderr
-    dest = "/etc/ssl/bbbmig/bbb.newcoop.test"
-    assert sh(f"cat {dest}/fullchain.pem") == sh(f"cat {LIVE}/fullchain.pem")
-    assert sh(f"stat -c '%a %U' {dest}/privkey.pem").strip() == "600 root"
-    second = run(tmp_path, copy)
+    assert copied == sh(f"cat {LIVE}/fullchain.pem")
+    assert key_mode == "600 root"
     assert second.returncode == 0 and "changed=0" in second.stdout, second.stdout
-    provided = run(tmp_path, {"tls_certificates_mode": "provided",
-                              "tls_certificates_provided_certificate": f"{dest}/fullchain.pem",
-                              "tls_certificates_provided_key": f"{dest}/privkey.pem"})
     assert provided.returncode == 0 and "changed=0" in provided.stdout, provided.stdout
