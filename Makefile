@@ -5,14 +5,14 @@ VENV := $(CURDIR)/.venv
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup test unit lint molecule demo bench clean
+.PHONY: help setup test unit lint molecule demo bench bench-recordings bench-members clean
 
 help:
 	@echo "make demo      set up, bring up the lab platform and run a whole migration, start to report"
 	@echo "make test      set up, then unit tests, lint and every Molecule scenario"
 	@echo "make setup     .venv, Docker engine, local test image (idempotent)"
 	@echo "make unit | lint | molecule [SCENARIOS='roles/preflight molecule/migration']"
-	@echo "make bench     benchmarks (ratios against plain tools, not tests)"
+	@echo "make bench     benchmarks (ratios against plain tools, not tests); one: make bench-recordings | bench-members"
 
 setup:
 	@scripts/setup.sh
@@ -40,6 +40,9 @@ demo: setup
 
 bench: setup
 	@scripts/bench.sh $(BENCH)
+
+bench-recordings bench-members: setup
+	@scripts/bench.sh $(@:bench-%=%)
 
 clean:
 	@PATH=$(VENV)/bin:$$PATH molecule destroy -s migration >/dev/null 2>&1 || true
