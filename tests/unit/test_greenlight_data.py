@@ -109,3 +109,14 @@ def test_report_problems_read_as_sentences():
 def test_seconds():
     assert greenlight_seconds("0:01:02.500000") == 62.5
     assert greenlight_seconds("1:00:00.000001") == 3600.0
+
+
+def test_v3_to_v3_report_counts_recordings_and_formats():
+    out = ('{"mode": "v3_to_v3", "dry_run": false, "problems": [], "mismatches": [],'
+           ' "created": {"users": 0, "recordings": 0, "formats": 2}, "updated": {"recordings": 0},'
+           ' "recordings": {"recordings": 4, "formats": 6}}')
+    report = greenlight_report(out)
+    assert report["recordings"] == {"recordings": 4, "formats": 6}
+    assert greenlight_report_changed(report)
+    assert not greenlight_report_changed(dict(report, created={"users": 0, "recordings": 0, "formats": 0}))
+    assert greenlight_report_changed(dict(report, created={}, updated={"recordings": 1}))

@@ -16,7 +16,7 @@ STATE = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
 SOURCE, TARGET = "greenlight_data-source", "greenlight_data-target"
 DBS = {SOURCE: "greenlight_production", TARGET: "greenlight_v3"}
 LIVE_TABLES = ["users", "roles", "role_permissions", "rooms", "room_meeting_options", "shared_accesses",
-               "site_settings", "settings", "meeting_options", "permissions"]
+               "site_settings", "settings", "meeting_options", "permissions", "recordings", "formats"]
 
 
 def sql(host, query, db=None):
@@ -28,29 +28,31 @@ def sql(host, query, db=None):
     return [[None if v == "\\N" else v for v in line.split("\t")] for line in out.stdout.splitlines() if line]
 
 
-def target_digest():
+def target_digest(host=TARGET, db=None):
     """Row counts and a content digest of every live v3 table: equal digests, unchanged target."""
     parts = [f"SELECT '{t}', count(*), md5(coalesce(string_agg(x::text, '' ORDER BY x::text), '')) FROM {t} x"
              for t in LIVE_TABLES]
-    return sql(TARGET, " UNION ALL ".join(parts) + " UNION ALL SELECT 'schemas', count(*), '' FROM pg_namespace"
-               " WHERE nspname = 'greenlight_data_staging'")
+    return sql(host, " UNION ALL ".join(parts) + " UNION ALL SELECT 'schemas', count(*), '' FROM pg_namespace"
+               " WHERE nspname = 'greenlight_data_staging'", db)
 
 
-def inventory(allvars=None):
-    """The scenario's inventory, with ``allvars`` overriding its group vars."""
+def inventory(allvars=None, source=SOURCE, target=TARGET):
+    """The scenario's inventory, with ``allvars`` overriding its group vars (and the hosts' parts
+    swapped when ``source`` is the target container, for v3_to_v3)."""
     scenario = yaml.safe_load((ROLE_DIR / "molecule/default/molecule.yml").read_text())
     base = dict(scenario["provisioner"]["inventory"]["group_vars"]["all"])
     base.update({"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"})
     base.update(allvars or {})
     return {"all": {"vars": base, "hosts": {SOURCE: {}, TARGET: {}},
-                    "children": {"source_greenlight": {"hosts": {SOURCE: {}}},
-                                 "target_greenlight": {"hosts": {TARGET: {}}}}}}
+                    "children": {"source_greenlight": {"hosts": {source: {}}},
+                                 "target_greenlight": {"hosts": {target: {}}}}}}
 
 
-def playbook(tmp_path, allvars=None, extra=(), background=False):
-    """Run the role on both hosts with ansible-playbook (run-role.yml)."""
+def playbook(tmp_path, allvars=None, extra=(), background=False, swap=False):
+    """Run the role on both hosts with ansible-playbook (run-role.yml); ``swap``: the target
+    container is the source and the source container the target."""
     path = tmp_path / "hosts.yml"
-    path.write_text(yaml.safe_dump(inventory(allvars)))
+    path.write_text(yaml.safe_dump(inventory(allvars, *((TARGET, SOURCE) if swap else (SOURCE, TARGET)))))
     env = dict(os.environ,
                MOLECULE_PROJECT_DIRECTORY=str(ROLE_DIR),
                GREENLIGHT_DATA_RESULT=str(tmp_path / "result.json"),

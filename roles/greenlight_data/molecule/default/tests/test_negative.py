@@ -26,6 +26,10 @@ CASES = {
     "provider not mapped": (
         {"greenlight_data_provider_map": {"greenlight": "greenlight"}},
         "Source provider 'openid_connect'"),
+    "v3_to_v3 from a v2 database": (
+        {"greenlight_data_mode": "v3_to_v3"},
+        "The source database greenlight_production on greenlight_data-source holds a Greenlight v2 database;"
+        " mode v3_to_v3 needs Greenlight v3 there"),
     "bad argument type": (
         {"greenlight_data_pause": "lots"},
         "greenlight_data_pause"),
