@@ -249,17 +249,18 @@ INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 
 
 -- 9. One room_meeting_options row per target meeting option for every migrated
 -- room: the source room's value for the option of that name, else the default.
+CREATE TABLE source_options AS
+SELECT DISTINCT ON (x.room_id, so.name) x.room_id, so.name, x.value, x.created_at, x.updated_at
+  FROM room_meeting_options x JOIN meeting_options so ON so.id = x.meeting_option_id
+ ORDER BY x.room_id, so.name, x.updated_at DESC, x.id;
 CREATE TABLE want_options AS
 SELECT t.id AS room_id, o.id AS meeting_option_id, o.name AS option_name, w.friendly_id,
-       CASE WHEN src.found THEN src.value ELSE o.default_value END AS value,
+       CASE WHEN src.room_id IS NOT NULL THEN src.value ELSE o.default_value END AS value,
        coalesce(src.created_at, w.created_at) AS created_at, coalesce(src.updated_at, w.updated_at) AS updated_at
   FROM want_rooms w
   JOIN public.rooms t ON t.friendly_id = w.friendly_id
   CROSS JOIN public.meeting_options o
-  LEFT JOIN LATERAL (
-    SELECT true AS found, x.value, x.created_at, x.updated_at
-      FROM room_meeting_options x JOIN meeting_options so ON so.id = x.meeting_option_id
-     WHERE x.room_id = w.src_id AND so.name = o.name ORDER BY x.updated_at DESC, x.id LIMIT 1) src ON true;
+  LEFT JOIN source_options src ON src.room_id = w.src_id AND src.name = o.name;
 CREATE INDEX ON want_options (room_id, meeting_option_id);
 ANALYZE want_options;
 WITH up AS (
