@@ -52,6 +52,7 @@ SELECT DISTINCT ON (r.name, (:'provider_map'::jsonb) ->> r.provider)
   FROM roles r
  WHERE (:'provider_map'::jsonb) ? r.provider
  ORDER BY r.name, (:'provider_map'::jsonb) ->> r.provider, r.created_at, r.id;
+ANALYZE plan_roles;
 
 -- 3. Users: one row per source user with its disposition.
 CREATE TABLE plan_users AS
@@ -71,6 +72,7 @@ SELECT u.id AS src_id,
        u.id AS survivor_id,
        false AS adopt
   FROM users u LEFT JOIN roles r ON r.id = u.role_id;
+ANALYZE plan_users;
 
 INSERT INTO problems
 SELECT format('Source provider %L (%s users) is not in greenlight_data_provider_map: map it to a target provider.',
@@ -88,6 +90,7 @@ SELECT email, provider, array_agg(src_id ORDER BY last_login DESC NULLS LAST, cr
        string_agg(format('%s (%s)', src_id, src_provider), ', ' ORDER BY src_id) AS accounts
   FROM plan_users WHERE skip_reason IS NULL AND provider IS NOT NULL
  GROUP BY email, provider HAVING count(*) > 1;
+ANALYZE dup_emails;
 INSERT INTO problems
 SELECT format('Email %s: source accounts %s all map to provider %s and greenlight_data_email_conflict_policy is fail: '
               'choose merge or skip, or map the providers apart.', email, accounts, provider)
@@ -103,6 +106,7 @@ CREATE TABLE target_conflicts AS
 SELECT p.src_id, p.email, p.provider FROM plan_users p JOIN public.users t ON t.email = p.email AND t.provider = p.provider
  WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND t.created_at IS DISTINCT FROM p.created_at
    AND NOT (:'email_conflict' = 'fail' AND EXISTS (SELECT 1 FROM dup_emails d WHERE d.email = p.email AND d.provider = p.provider));
+ANALYZE target_conflicts;
 INSERT INTO problems
 SELECT format('Email %s: the target already has an account under provider %s that this migration did not create, and '
               'greenlight_data_email_conflict_policy is fail: choose merge (adopt it) or skip.', email, provider)
@@ -121,6 +125,7 @@ SELECT r.id AS src_id, r.friendly_id, r.meeting_id, coalesce(nullif(btrim(r.name
   FROM rooms r
   LEFT JOIN plan_users p ON p.src_id = r.user_id
   LEFT JOIN plan_users o ON o.src_id = p.survivor_id;
+ANALYZE plan_rooms;
 INSERT INTO problems
 SELECT format('Room %s: the target already has a room with this %s but a different %s (%s): another room holds it; '
               'resolve it on the target first.', p.friendly_id, k.key, k.other, k.value)
@@ -140,6 +145,7 @@ SELECT c.id AS src_id, c.record_id, p.friendly_id, c.name, c.visibility, c.lengt
        CASE WHEN p.src_id IS NULL THEN 'room unknown'
             WHEN p.skip_reason IS NOT NULL THEN 'room skipped' END AS skip_reason
   FROM recordings c LEFT JOIN plan_rooms p ON p.src_id = c.room_id;
+ANALYZE plan_recordings;
 INSERT INTO problems
 SELECT format('Recording %s is held %s times in the source: v3 keeps one row per recording; delete the extra rows there.',
               record_id, count(*))
@@ -194,6 +200,7 @@ SELECT t.id AS role_id, perm.id AS permission_id, c.name AS role_name, c.provide
   LEFT JOIN LATERAL (
     SELECT min(b.value) AS value FROM public.role_permissions b JOIN public.roles br ON br.id = b.role_id
      WHERE br.name = 'User' AND br.provider = c.provider AND b.permission_id = perm.id) base ON true;
+ANALYZE want_role_permissions;
 WITH up AS (
   UPDATE public.role_permissions t SET value = w.value, updated_at = w.updated_at
     FROM want_role_permissions w
@@ -236,6 +243,7 @@ CREATE TABLE want_rooms AS
 SELECT p.*, u.id AS user_id FROM plan_rooms p
   JOIN public.users u ON u.email = p.owner_email AND u.provider = p.owner_provider
  WHERE p.skip_reason IS NULL;
+ANALYZE want_rooms;
 WITH up AS (
   INSERT INTO public.rooms (user_id, name, friendly_id, meeting_id, last_session, created_at, updated_at)
   SELECT user_id, name, friendly_id, meeting_id, last_session, created_at, updated_at FROM want_rooms
@@ -253,6 +261,7 @@ CREATE TABLE source_options AS
 SELECT DISTINCT ON (x.room_id, so.name) x.room_id, so.name, x.value, x.created_at, x.updated_at
   FROM room_meeting_options x JOIN meeting_options so ON so.id = x.meeting_option_id
  ORDER BY x.room_id, so.name, x.updated_at DESC, x.id;
+ANALYZE source_options;
 CREATE TABLE want_options AS
 SELECT t.id AS room_id, o.id AS meeting_option_id, o.name AS option_name, w.friendly_id,
        CASE WHEN src.room_id IS NOT NULL THEN src.value ELSE o.default_value END AS value,
@@ -261,8 +270,8 @@ SELECT t.id AS room_id, o.id AS meeting_option_id, o.name AS option_name, w.frie
   JOIN public.rooms t ON t.friendly_id = w.friendly_id
   CROSS JOIN public.meeting_options o
   LEFT JOIN source_options src ON src.room_id = w.src_id AND src.name = o.name;
-CREATE INDEX ON want_options (room_id, meeting_option_id);
 ANALYZE want_options;
+CREATE INDEX ON want_options (room_id, meeting_option_id);
 WITH up AS (
   UPDATE public.room_meeting_options t SET value = w.value, updated_at = w.updated_at
     FROM want_options w
@@ -289,6 +298,7 @@ SELECT DISTINCT ON (u.id, w.friendly_id) u.id AS user_id, t.id AS room_id, w.fri
   JOIN public.users u ON u.email = p.email AND u.provider = p.provider
  WHERE u.id <> t.user_id
  ORDER BY u.id, w.friendly_id, s.created_at, s.id;
+ANALYZE want_shares;
 WITH ins AS (
   INSERT INTO public.shared_accesses (user_id, room_id, created_at, updated_at)
   SELECT user_id, room_id, created_at, updated_at FROM want_shares
@@ -307,6 +317,7 @@ SELECT DISTINCT ON (st.id, (:'provider_map'::jsonb) ->> s.provider)
   JOIN public.settings st ON st.name = ss.name
  WHERE (:'provider_map'::jsonb) ? s.provider
  ORDER BY st.id, (:'provider_map'::jsonb) ->> s.provider, s.updated_at DESC, s.id;
+ANALYZE want_site_settings;
 WITH up AS (
   UPDATE public.site_settings t SET value = w.value, updated_at = w.updated_at
     FROM want_site_settings w
@@ -326,6 +337,7 @@ INSERT INTO report SELECT 'created', 'site_settings', NULL, count(*) FROM ins;
 CREATE TABLE want_recordings AS
 SELECT p.*, t.id AS room_id FROM plan_recordings p JOIN public.rooms t ON t.friendly_id = p.friendly_id
  WHERE p.skip_reason IS NULL;
+ANALYZE want_recordings;
 WITH up AS (
   UPDATE public.recordings t SET room_id = w.room_id, name = w.name, visibility = w.visibility, length = w.length,
          participants = w.participants, protectable = w.protectable, recorded_at = w.recorded_at, updated_at = w.updated_at
@@ -352,6 +364,7 @@ SELECT DISTINCT ON (t.id, f.recording_type) t.id AS recording_id, w.record_id, f
   JOIN want_recordings w ON w.src_id = f.recording_id
   JOIN public.recordings t ON t.record_id = w.record_id
  ORDER BY t.id, f.recording_type, f.updated_at DESC, f.id;
+ANALYZE want_formats;
 WITH up AS (
   UPDATE public.formats t SET url = w.url, updated_at = w.updated_at
     FROM want_formats w
