@@ -22,6 +22,7 @@ BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
 \set site_settings_cols 'id, setting_id, value, provider, created_at, updated_at'
 \set recordings_cols 'id, room_id, name, record_id, visibility, length, participants, protectable, recorded_at, created_at, updated_at'
 \set formats_cols 'id, recording_id, recording_type, url, created_at, updated_at'
+\set rooms_configurations_cols 'id, meeting_option_id, provider, value, created_at, updated_at'
 \qecho COPY users ( :users_cols ) FROM stdin;
 COPY (SELECT :users_cols FROM users ORDER BY id) TO STDOUT;
 \qecho '\\.'
@@ -58,6 +59,9 @@ COPY (SELECT :recordings_cols FROM recordings ORDER BY id) TO STDOUT;
 \qecho COPY formats ( :formats_cols ) FROM stdin;
 COPY (SELECT :formats_cols FROM formats ORDER BY id) TO STDOUT;
 \qecho '\\.'
+\qecho COPY rooms_configurations ( :rooms_configurations_cols ) FROM stdin;
+COPY (SELECT :rooms_configurations_cols FROM rooms_configurations ORDER BY id) TO STDOUT;
+\qecho '\\.'
 \qecho COPY manifest (tbl, n, digest) FROM stdin;
 COPY (
   SELECT 'users', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM (SELECT :users_cols FROM users) t
@@ -72,6 +76,7 @@ COPY (
   UNION ALL SELECT 'site_settings', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM (SELECT :site_settings_cols FROM site_settings) t
   UNION ALL SELECT 'recordings', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM (SELECT :recordings_cols FROM recordings) t
   UNION ALL SELECT 'formats', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM (SELECT :formats_cols FROM formats) t
+  UNION ALL SELECT 'rooms_configurations', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM (SELECT :rooms_configurations_cols FROM rooms_configurations) t
 ) TO STDOUT;
 \qecho '\\.'
 COMMIT;

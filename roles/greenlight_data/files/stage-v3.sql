@@ -35,4 +35,6 @@ CREATE TABLE recordings (id uuid PRIMARY KEY, room_id uuid, name varchar, record
   created_at timestamp, updated_at timestamp);
 CREATE TABLE formats (id uuid PRIMARY KEY, recording_id uuid, recording_type varchar, url varchar,
   created_at timestamp, updated_at timestamp);
+CREATE TABLE rooms_configurations (id uuid PRIMARY KEY, meeting_option_id uuid, provider varchar, value varchar,
+  created_at timestamp, updated_at timestamp);
 CREATE TABLE manifest (tbl text PRIMARY KEY, n bigint, digest text);

@@ -11,7 +11,8 @@
 -- meeting_options name, users (lower(email), provider), rooms friendly_id
 -- (meeting_id must match), shared_accesses (user, room), site_settings
 -- (setting, provider), recordings record_id, formats (recording,
--- recording_type). Only rows that differ are written.
+-- recording_type), rooms_configurations (meeting option, provider). Only rows
+-- that differ are written.
 --
 -- psql variables: provider_map, default_language, email_conflict
 -- (merge|skip|fail), email_as_external_id, dry_run (true|false), pause
@@ -39,6 +40,7 @@ SELECT 'transfer', m.tbl, format('source had %s rows (digest %s), staging holds 
   UNION ALL SELECT 'site_settings', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM site_settings t
   UNION ALL SELECT 'recordings', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM recordings t
   UNION ALL SELECT 'formats', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM formats t
+  UNION ALL SELECT 'rooms_configurations', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM rooms_configurations t
   ) s USING (tbl)
  WHERE (m.n, m.digest) IS DISTINCT FROM (s.n, s.digest);
 INSERT INTO problems SELECT 'The export did not arrive whole: ' || string_agg(key, ', ') || ' differ. Run again.'
@@ -170,7 +172,8 @@ ROLLBACK;
 -- Nothing below runs unless the plan is clean. Keep Greenlight from writing
 -- the tables while the run upserts and verifies them.
 LOCK TABLE public.users, public.roles, public.role_permissions, public.rooms, public.room_meeting_options,
-  public.shared_accesses, public.site_settings, public.recordings, public.formats IN SHARE ROW EXCLUSIVE MODE;
+  public.shared_accesses, public.site_settings, public.rooms_configurations, public.recordings, public.formats
+  IN SHARE ROW EXCLUSIVE MODE;
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('planned', clock_timestamp());
 
 -- 6. Roles and their permissions (by permission name; a permission the target
@@ -331,6 +334,27 @@ WITH ins AS (
   RETURNING 1)
 INSERT INTO report SELECT 'created', 'site_settings', NULL, count(*) FROM ins;
 
+-- Room configurations (per provider: which meeting options members may set),
+-- by (meeting option name, target provider).
+CREATE TABLE want_rooms_configurations AS
+SELECT DISTINCT ON (o.id, (:'provider_map'::jsonb) ->> c.provider)
+       o.id AS meeting_option_id, o.name, (:'provider_map'::jsonb) ->> c.provider AS provider, c.value,
+       c.created_at, c.updated_at
+  FROM rooms_configurations c
+  JOIN meeting_options so ON so.id = c.meeting_option_id
+  JOIN public.meeting_options o ON o.name = so.name
+ WHERE (:'provider_map'::jsonb) ? c.provider
+ ORDER BY o.id, (:'provider_map'::jsonb) ->> c.provider, c.updated_at DESC, c.id;
+ANALYZE want_rooms_configurations;
+WITH up AS (
+  INSERT INTO public.rooms_configurations (meeting_option_id, provider, value, created_at, updated_at)
+  SELECT meeting_option_id, provider, value, created_at, updated_at FROM want_rooms_configurations
+  ON CONFLICT (meeting_option_id, provider) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at
+   WHERE rooms_configurations.value IS DISTINCT FROM EXCLUDED.value
+  RETURNING (xmax = 0) AS inserted)
+INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'rooms_configurations', NULL, count(*)
+  FROM up GROUP BY inserted;
+
 -- 12. Recordings (keyed on record_id: v3 has no unique index there, hence
 -- update of differing rows plus insert of missing ones under the lock above)
 -- and their formats (keyed on recording and type).
@@ -425,6 +449,11 @@ SELECT 'site setting', w.name || ' (' || w.provider || ')', format('expected %L'
  WHERE NOT EXISTS (SELECT 1 FROM public.site_settings t
                     WHERE t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value);
 INSERT INTO mismatches
+SELECT 'room configuration', w.name || ' (' || w.provider || ')', format('expected %L', w.value)
+  FROM want_rooms_configurations w
+ WHERE NOT EXISTS (SELECT 1 FROM public.rooms_configurations t
+                    WHERE t.meeting_option_id = w.meeting_option_id AND t.provider = w.provider AND t.value = w.value);
+INSERT INTO mismatches
 SELECT 'recording', w.record_id, CASE WHEN n.n IS NULL THEN 'missing on the target' ELSE n.n || ' rows or another room' END
   FROM want_recordings w
   LEFT JOIN (SELECT record_id, count(*) AS n, min(room_id::text) AS room_id FROM public.recordings GROUP BY record_id) n
@@ -447,10 +476,10 @@ SELECT json_build_object(
   'source', (SELECT json_object_agg(tbl, n) FROM manifest),
   'created', (SELECT json_object_agg(e, coalesce((SELECT sum(n) FROM report r WHERE r.section = 'created' AND r.entity = e), 0))
                 FROM unnest(ARRAY['users', 'roles', 'role_permissions', 'rooms', 'room_meeting_options', 'shared_accesses',
-                                  'site_settings', 'recordings', 'formats']) e),
+                                  'site_settings', 'rooms_configurations', 'recordings', 'formats']) e),
   'updated', (SELECT json_object_agg(e, coalesce((SELECT sum(n) FROM report r WHERE r.section = 'updated' AND r.entity = e), 0))
                 FROM unnest(ARRAY['users', 'roles', 'role_permissions', 'rooms', 'room_meeting_options', 'site_settings',
-                                  'recordings', 'formats']) e),
+                                  'rooms_configurations', 'recordings', 'formats']) e),
   'skipped', json_build_object(
      'users', (SELECT coalesce(json_object_agg(reason, n), '{}') FROM (
                  SELECT skip_reason AS reason, count(*) AS n FROM plan_users WHERE skip_reason IS NOT NULL GROUP BY 1
@@ -490,6 +519,10 @@ SELECT json_build_object(
      'site_settings', json_build_object('eligible', (SELECT count(*) FROM want_site_settings),
                                 'present', (SELECT count(*) FROM want_site_settings w JOIN public.site_settings t
                                              ON t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value)),
+     'rooms_configurations', json_build_object('eligible', (SELECT count(*) FROM want_rooms_configurations),
+                                'present', (SELECT count(*) FROM want_rooms_configurations w JOIN public.rooms_configurations t
+                                             ON t.meeting_option_id = w.meeting_option_id AND t.provider = w.provider
+                                            AND t.value = w.value)),
      'recordings', json_build_object('eligible', (SELECT count(*) FROM plan_recordings WHERE skip_reason IS NULL),
                                 'present', (SELECT count(*) FROM plan_recordings p JOIN public.recordings t ON t.record_id = p.record_id
                                              WHERE p.skip_reason IS NULL)),

@@ -16,7 +16,8 @@ STATE = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
 SOURCE, TARGET = "greenlight_data-source", "greenlight_data-target"
 DBS = {SOURCE: "greenlight_production", TARGET: "greenlight_v3"}
 LIVE_TABLES = ["users", "roles", "role_permissions", "rooms", "room_meeting_options", "shared_accesses",
-               "site_settings", "settings", "meeting_options", "permissions", "recordings", "formats"]
+               "site_settings", "settings", "meeting_options", "permissions", "recordings", "formats",
+               "rooms_configurations"]
 
 
 def sql(host, query, db=None):

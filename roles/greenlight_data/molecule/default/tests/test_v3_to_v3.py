@@ -1,7 +1,8 @@
 """Mode v3_to_v3: the v3 database the v2 migration filled (on the target
-container, with a few recordings and formats added here) is copied into a
-fresh, installed Greenlight v3 (schema and seeds, its own uuids) on the other
-container, with the hosts' parts swapped. The copy is compared with the
+container, with a few recordings and formats and a changed room
+configuration added here) is copied into a fresh, installed Greenlight v3
+(schema and seeds, its own uuids) on the other container, with the hosts'
+parts swapped. The copy is compared with the
 original by SQL from outside, by natural keys; a second run writes no row;
 --check on a third fresh database writes nothing.
 """
@@ -28,6 +29,8 @@ SELECT c.id, f.t, 'https://bbb.example.org/playback/' || f.t || '/2.3/' || c.rec
   FROM recordings c CROSS JOIN (VALUES ('presentation'), ('video')) f(t)
  WHERE (f.t = 'presentation' OR c.name LIKE 'Recording 1 %')
    AND NOT EXISTS (SELECT 1 FROM formats x WHERE x.recording_id = c.id);
+UPDATE rooms_configurations c SET value = 'default_enabled', updated_at = '2026-10-04 08:00:00'
+  FROM meeting_options o WHERE o.id = c.meeting_option_id AND o.name = 'record' AND c.value <> 'default_enabled';
 """
 
 # What must be equal on both sides, by natural keys (ids differ: each side has its own).
@@ -47,6 +50,8 @@ SAME = {
                              " LEFT JOIN permissions p ON p.id = rp.permission_id ORDER BY 1, 2, 4",
     "site settings": "SELECT s.name, ss.provider, ss.value FROM site_settings ss JOIN settings s ON s.id = ss.setting_id"
                      " ORDER BY 1, 2",
+    "room configurations": "SELECT o.name, c.provider, c.value FROM rooms_configurations c"
+                           " JOIN meeting_options o ON o.id = c.meeting_option_id ORDER BY 1, 2",
     "recordings": "SELECT c.record_id, r.friendly_id, c.name, c.visibility, c.length, c.participants, c.protectable,"
                   " c.recorded_at, c.created_at, c.updated_at FROM recordings c JOIN rooms r ON r.id = c.room_id"
                   " ORDER BY 1",
@@ -78,7 +83,7 @@ def v3_to_v3(tmp_path, target, extra=()):
 
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
-    """Recordings on the original, two fresh v3 databases on the other container, then one run."""
+    """Recordings and a changed room configuration on the original, two fresh v3 databases on the other container, then one run."""
     sql(ORIGINAL[0], RECORDINGS, ORIGINAL[1])
     fresh_v3(*COPY)
     fresh_v3(*DRY)
@@ -97,6 +102,7 @@ def test_the_copy_is_committed_verified_and_counts_recordings(first_run):
         assert counts["eligible"] == counts["present"], entity
     assert report["recordings"] == {"recordings": 4, "formats": 6}
     assert report["created"]["recordings"] == 4 and report["created"]["formats"] == 6
+    assert report["updated"]["rooms_configurations"] == 1  # 'record' is default_enabled on the original
     users = int(sql(ORIGINAL[0], "SELECT count(*) FROM users", ORIGINAL[1])[0][0])
     assert report["created"]["users"] == users > 0
 
@@ -109,7 +115,8 @@ def test_the_copy_holds_what_the_original_holds(first_run, entity):
 
 
 def test_the_comparison_covers_what_matters(first_run):
-    """Non-default room options, pending and banned members, custom roles, SSO external ids."""
+    """Non-default room options, pending and banned members, custom roles, SSO external ids, and a room
+    configuration that differs from the fresh database's seed."""
     assert sql(COPY[0], "SELECT count(*) FROM room_meeting_options x JOIN meeting_options o"
                           " ON o.id = x.meeting_option_id WHERE x.value IS DISTINCT FROM o.default_value",
                COPY[1])[0][0] != "0"
@@ -117,6 +124,8 @@ def test_the_comparison_covers_what_matters(first_run):
     assert sql(COPY[0], "SELECT count(*) FROM roles WHERE name NOT IN ('Administrator', 'User', 'Guest')",
                COPY[1])[0][0] != "0"
     assert sql(COPY[0], "SELECT count(*) FROM users WHERE external_id IS NOT NULL", COPY[1])[0][0] != "0"
+    assert sql(COPY[0], "SELECT c.value FROM rooms_configurations c JOIN meeting_options o"
+                        " ON o.id = c.meeting_option_id WHERE o.name = 'record'", COPY[1]) == [["default_enabled"]]
 
 
 def test_the_copy_keeps_its_own_ids(first_run):
