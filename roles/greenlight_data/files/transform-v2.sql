@@ -8,12 +8,13 @@
 -- psql variables: provider_map, maps (JSON), default_language,
 -- email_conflict (merge|skip|fail), pending_users (skip|pending),
 -- denied_users (skip|banned), deleted_users (skip|banned),
--- email_as_external_id, dry_run (true|false), pause (seconds).
+-- email_as_external_id, dry_run (true|false), pause (seconds), bulk_load_rows.
 \set ON_ERROR_STOP 1
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('loaded', clock_timestamp());
 CREATE TABLE report (section text, entity text, reason text, n bigint);
 CREATE TABLE problems (message text);
 CREATE TABLE mismatches (entity text, key text, issue text);
+CREATE TABLE bulk_loaded (tbl text);
 ANALYZE users; ANALYZE rooms; ANALYZE shared_accesses;
 
 -- 1. The transfer: the staging tables hold what the source snapshot held.
@@ -58,6 +59,7 @@ SELECT u.id AS src_id,
        u.id AS survivor_id,
        false AS adopt
   FROM users u LEFT JOIN roles r ON r.id = u.role_id;
+ANALYZE plan_users;
 
 INSERT INTO problems
 SELECT format('Source provider %L (%s users) is not in greenlight_data_provider_map: map it to a v3 provider.',
@@ -70,6 +72,7 @@ SELECT email, provider, array_agg(src_id ORDER BY last_login DESC NULLS LAST, sr
        string_agg(format('%s (%s)', src_id, src_provider), ', ' ORDER BY src_id) AS accounts
   FROM plan_users WHERE skip_reason IS NULL AND provider IS NOT NULL
  GROUP BY email, provider HAVING count(*) > 1;
+ANALYZE dup_emails;
 INSERT INTO problems
 SELECT format('Email %s: source accounts %s all map to provider %s and greenlight_data_email_conflict_policy is fail: '
               'choose merge or skip, or map the providers apart.', email, accounts, provider)
@@ -85,6 +88,7 @@ CREATE TABLE target_conflicts AS
 SELECT p.src_id, p.email, p.provider FROM plan_users p JOIN public.users t ON t.email = p.email AND t.provider = p.provider
  WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND t.created_at IS DISTINCT FROM p.created_at
    AND NOT (:'email_conflict' = 'fail' AND EXISTS (SELECT 1 FROM dup_emails d WHERE d.email = p.email AND d.provider = p.provider));
+ANALYZE target_conflicts;
 INSERT INTO problems
 SELECT format('Email %s: the target already has an account under provider %s that this migration did not create, and '
               'greenlight_data_email_conflict_policy is fail: choose merge (adopt it) or skip.', email, provider)
@@ -101,6 +105,7 @@ SELECT DISTINCT ON (v3_name, provider) r.id AS src_id, upper(left(r.name, 1)) ||
   FROM roles r
  WHERE NOT (:'maps'::jsonb) -> 'builtin_roles' ? r.name AND (:'provider_map'::jsonb) ? r.provider
  ORDER BY v3_name, provider, r.id;
+ANALYZE plan_roles;
 INSERT INTO problems
 SELECT format('The target has no role %s for provider %s, which %s migrated users need: create it in Greenlight first.',
               n.role_name, n.provider, n.users)
@@ -121,6 +126,7 @@ SELECT r.id AS src_id, r.uid AS friendly_id, r.bbb_id AS meeting_id, coalesce(nu
   FROM rooms r
   LEFT JOIN plan_users p ON p.src_id = r.user_id
   LEFT JOIN plan_users o ON o.src_id = p.survivor_id;
+ANALYZE plan_rooms;
 INSERT INTO problems
 SELECT format('Room link %s is used by %s source rooms (ids %s): v3 needs one room per link; delete or rename all but one in v2.',
               friendly_id, count(*), string_agg(src_id::text, ', ' ORDER BY src_id))
@@ -176,6 +182,7 @@ SELECT t.id AS role_id, perm.id AS permission_id,
   LEFT JOIN LATERAL (
     SELECT min(b.value) AS value FROM public.role_permissions b JOIN public.roles br ON br.id = b.role_id
      WHERE br.name = 'User' AND br.provider = c.provider AND b.permission_id = perm.id) base ON true;
+ANALYZE want_role_permissions;
 WITH up AS (
   UPDATE public.role_permissions t SET value = w.value, updated_at = w.updated_at
     FROM want_role_permissions w
@@ -188,6 +195,8 @@ WITH ins AS (
    WHERE NOT EXISTS (SELECT 1 FROM public.role_permissions t WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id)
   RETURNING 1)
 INSERT INTO report SELECT 'created', 'role_permissions', NULL, count(*) FROM ins;
+
+INSERT INTO pg_temp.greenlight_data_clock VALUES ('roles', clock_timestamp());
 
 -- 4. Users (the survivors; adopted target accounts keep their own credentials).
 WITH up AS (
@@ -208,6 +217,8 @@ WITH up AS (
           EXCLUDED.role_id, EXCLUDED.language, EXCLUDED.verified, EXCLUDED.status)
   RETURNING (xmax = 0) AS inserted)
 INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'users', NULL, count(*) FROM up GROUP BY inserted;
+
+INSERT INTO pg_temp.greenlight_data_clock VALUES ('users', clock_timestamp());
 
 \if :pause_before_rooms
 SELECT pg_sleep(:pause);
@@ -230,6 +241,7 @@ CREATE TABLE want_rooms AS
 SELECT p.*, u.id AS user_id, settings_object(p.room_settings) AS settings FROM plan_rooms p
   JOIN public.users u ON u.email = p.owner_email AND u.provider = p.owner_provider
  WHERE p.skip_reason IS NULL;
+ANALYZE want_rooms;
 WITH up AS (
   INSERT INTO public.rooms (user_id, name, friendly_id, meeting_id, last_session, created_at, updated_at)
   SELECT user_id, name, friendly_id, meeting_id, last_session, created_at, updated_at FROM want_rooms
@@ -241,6 +253,8 @@ WITH up AS (
   RETURNING (xmax = 0) AS inserted)
 INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'rooms', NULL, count(*) FROM up GROUP BY inserted;
 
+INSERT INTO pg_temp.greenlight_data_clock VALUES ('rooms', clock_timestamp());
+
 -- 6. One room_meeting_options row per meeting option for every migrated room:
 -- the mapped v2 setting or access code when the room has one, else the option's default.
 CREATE TABLE setting_map AS
@@ -248,6 +262,7 @@ SELECT m.key, m.value ->> 'option' AS option, m.value ->> 'kind' AS kind
   FROM jsonb_each((:'maps'::jsonb) -> 'room_settings') m
 UNION ALL
 SELECT c.key, c.value, 'column' FROM jsonb_each_text((:'maps'::jsonb) -> 'room_columns') c;
+ANALYZE setting_map;
 CREATE TABLE want_options AS
 SELECT t.id AS room_id, o.id AS meeting_option_id, o.name AS option_name,
        coalesce(
@@ -265,21 +280,35 @@ SELECT t.id AS room_id, o.id AS meeting_option_id, o.name AS option_name,
   JOIN public.rooms t ON t.friendly_id = w.friendly_id
   CROSS JOIN public.meeting_options o
   LEFT JOIN setting_map m ON m.option = o.name;
-CREATE INDEX ON want_options (room_id, meeting_option_id);
 ANALYZE want_options;
+CREATE INDEX ON want_options (room_id, meeting_option_id);
 WITH up AS (
   UPDATE public.room_meeting_options t SET value = w.value, updated_at = w.updated_at
     FROM want_options w
    WHERE t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id AND t.value IS DISTINCT FROM w.value
   RETURNING 1)
 INSERT INTO report SELECT 'updated', 'room_meeting_options', NULL, count(*) FROM up;
-WITH ins AS (
-  INSERT INTO public.room_meeting_options (room_id, meeting_option_id, value, created_at, updated_at)
-  SELECT w.room_id, w.meeting_option_id, w.value, w.created_at, w.updated_at FROM want_options w
-   WHERE NOT EXISTS (SELECT 1 FROM public.room_meeting_options t
-                      WHERE t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id)
-  RETURNING 1)
-INSERT INTO report SELECT 'created', 'room_meeting_options', NULL, count(*) FROM ins;
+CREATE TABLE new_options AS
+SELECT w.room_id, w.meeting_option_id, w.value, w.created_at, w.updated_at FROM want_options w
+ WHERE NOT EXISTS (SELECT 1 FROM public.room_meeting_options t
+                    WHERE t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id);
+ANALYZE new_options;
+-- A first migration adds most of the table: load it in bulk (files/bulk-load.sql).
+SELECT :bulk_load_rows::bigint > 0 AND n >= :bulk_load_rows::bigint
+       AND n * 4 >= (SELECT count(*) FROM public.room_meeting_options) AS greenlight_data_bulk
+  FROM (SELECT count(*) AS n FROM new_options) c \gset
+\if :greenlight_data_bulk
+SELECT bulk_load_begin('public.room_meeting_options');
+INSERT INTO bulk_loaded VALUES ('room_meeting_options');
+\endif
+INSERT INTO public.room_meeting_options (room_id, meeting_option_id, value, created_at, updated_at)
+SELECT room_id, meeting_option_id, value, created_at, updated_at FROM new_options;
+INSERT INTO report SELECT 'created', 'room_meeting_options', NULL, count(*) FROM new_options;
+\if :greenlight_data_bulk
+SELECT bulk_load_end('public.room_meeting_options');
+\endif
+
+INSERT INTO pg_temp.greenlight_data_clock VALUES ('room_meeting_options', clock_timestamp());
 
 -- 7. Shared accesses (v2 may hold duplicates; the owner needs no share).
 CREATE TABLE want_shares AS
@@ -293,12 +322,15 @@ SELECT DISTINCT ON (u.id, w.friendly_id) u.id AS user_id, t.id AS room_id, w.fri
   JOIN public.users u ON u.email = p.email AND u.provider = p.provider
  WHERE u.id <> t.user_id
  ORDER BY u.id, w.friendly_id, s.id;
+ANALYZE want_shares;
 WITH ins AS (
   INSERT INTO public.shared_accesses (user_id, room_id, created_at, updated_at)
   SELECT user_id, room_id, created_at, updated_at FROM want_shares
   ON CONFLICT (user_id, room_id) DO NOTHING
   RETURNING 1)
 INSERT INTO report SELECT 'created', 'shared_accesses', NULL, count(*) FROM ins;
+
+INSERT INTO pg_temp.greenlight_data_clock VALUES ('shared_accesses', clock_timestamp());
 
 -- 8. Site settings (all three colours and PreuploadPresentation included).
 CREATE TABLE want_site_settings AS
@@ -314,6 +346,7 @@ SELECT DISTINCT ON (st.id, (:'provider_map'::jsonb) ->> s.provider)
   JOIN public.settings st ON st.name = (:'maps'::jsonb) -> 'site_settings' ->> f.name
  WHERE (:'provider_map'::jsonb) ? s.provider
  ORDER BY st.id, (:'provider_map'::jsonb) ->> s.provider, f.id DESC;
+ANALYZE want_site_settings;
 WITH up AS (
   UPDATE public.site_settings t SET value = w.value, updated_at = now()
     FROM want_site_settings w
@@ -414,6 +447,7 @@ SELECT json_build_object(
      'site_settings', json_build_object('eligible', (SELECT count(*) FROM want_site_settings),
                                 'present', (SELECT count(*) FROM want_site_settings w JOIN public.site_settings t
                                              ON t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value))),
+  'bulk_loaded', (SELECT coalesce(json_agg(tbl), '[]') FROM bulk_loaded),
   'mismatch_count', (SELECT count(*) FROM mismatches),
   'mismatches', (SELECT coalesce(json_agg(json_build_object('entity', entity, 'key', key, 'issue', issue)), '[]')
                    FROM (SELECT * FROM mismatches ORDER BY entity, key LIMIT 50) m),

@@ -16,12 +16,13 @@
 --
 -- psql variables: provider_map, default_language, email_conflict
 -- (merge|skip|fail), email_as_external_id, dry_run (true|false), pause
--- (seconds), pause_before_rooms. Status values are copied as they are.
+-- (seconds), pause_before_rooms, bulk_load_rows. Status values are copied as they are.
 \set ON_ERROR_STOP 1
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('loaded', clock_timestamp());
 CREATE TABLE report (section text, entity text, reason text, n bigint);
 CREATE TABLE problems (message text);
 CREATE TABLE mismatches (entity text, key text, issue text);
+CREATE TABLE bulk_loaded (tbl text);
 ANALYZE users; ANALYZE rooms; ANALYZE room_meeting_options; ANALYZE shared_accesses; ANALYZE recordings; ANALYZE formats;
 
 -- 1. The transfer: the staging tables hold what the source snapshot held.
@@ -281,13 +282,24 @@ WITH up AS (
    WHERE t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id AND t.value IS DISTINCT FROM w.value
   RETURNING 1)
 INSERT INTO report SELECT 'updated', 'room_meeting_options', NULL, count(*) FROM up;
-WITH ins AS (
-  INSERT INTO public.room_meeting_options (room_id, meeting_option_id, value, created_at, updated_at)
-  SELECT w.room_id, w.meeting_option_id, w.value, w.created_at, w.updated_at FROM want_options w
-   WHERE NOT EXISTS (SELECT 1 FROM public.room_meeting_options t
-                      WHERE t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id)
-  RETURNING 1)
-INSERT INTO report SELECT 'created', 'room_meeting_options', NULL, count(*) FROM ins;
+CREATE TABLE new_options AS
+SELECT w.room_id, w.meeting_option_id, w.value, w.created_at, w.updated_at FROM want_options w
+ WHERE NOT EXISTS (SELECT 1 FROM public.room_meeting_options t
+                    WHERE t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id);
+-- A first migration adds most of the table: load it in bulk (files/bulk-load.sql).
+SELECT :bulk_load_rows::bigint > 0 AND n >= :bulk_load_rows::bigint
+       AND n * 4 >= (SELECT count(*) FROM public.room_meeting_options) AS greenlight_data_bulk
+  FROM (SELECT count(*) AS n FROM new_options) c \gset
+\if :greenlight_data_bulk
+SELECT bulk_load_begin('public.room_meeting_options');
+INSERT INTO bulk_loaded VALUES ('room_meeting_options');
+\endif
+INSERT INTO public.room_meeting_options (room_id, meeting_option_id, value, created_at, updated_at)
+SELECT room_id, meeting_option_id, value, created_at, updated_at FROM new_options;
+INSERT INTO report SELECT 'created', 'room_meeting_options', NULL, count(*) FROM new_options;
+\if :greenlight_data_bulk
+SELECT bulk_load_end('public.room_meeting_options');
+\endif
 
 -- 10. Shared accesses (the owner needs no share).
 CREATE TABLE want_shares AS
@@ -530,6 +542,7 @@ SELECT json_build_object(
                                 'present', (SELECT count(*) FROM want_formats w JOIN public.formats t
                                              ON t.recording_id = w.recording_id AND t.recording_type = w.recording_type
                                             AND t.url = w.url))),
+  'bulk_loaded', (SELECT coalesce(json_agg(tbl), '[]') FROM bulk_loaded),
   'mismatch_count', (SELECT count(*) FROM mismatches),
   'mismatches', (SELECT coalesce(json_agg(json_build_object('entity', entity, 'key', key, 'issue', issue)), '[]')
                    FROM (SELECT * FROM mismatches ORDER BY entity, key LIMIT 50) m),

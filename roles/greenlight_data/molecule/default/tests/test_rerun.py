@@ -5,10 +5,11 @@ duplicates; a run with nothing new writes no row.
 The source gains one member (with a room and a share) and one renamed member
 here, so that the runs below have something to do.
 """
+import subprocess
 import time
 
 import pytest
-from conftest import SOURCE, TARGET, changed_hosts, playbook, report_of, sql, target_digest
+from conftest import REPO, SOURCE, TARGET, changed_hosts, playbook, report_of, sql, target_digest
 
 NEW_EMAIL = "New.Member+late@Example.org"
 
@@ -76,6 +77,7 @@ def test_a_run_killed_mid_transform_writes_nothing_and_the_next_run_completes(tm
     report = report_of(tmp_path)
     assert report["committed"] is True and report["mismatch_count"] == 0
     assert counts(report, "created") == {"users": 1, "rooms": 1, "room_meeting_options": 8, "shared_accesses": 1}
+    assert report["bulk_loaded"] == []  # 8 new rows in a table of thousands: row by row
     assert sql(TARGET, "SELECT name FROM users WHERE email = 'local3@example.org'") == [["Renamed Member"]]
     assert sql(TARGET, "SELECT count(*) FROM users WHERE email = lower('" + NEW_EMAIL + "')") == [["1"]]
     assert sql(TARGET, "SELECT count(*) FROM (SELECT room_id, meeting_option_id FROM room_meeting_options"
@@ -93,3 +95,39 @@ def test_a_run_with_nothing_new_writes_no_row(tmp_path):
     report = report_of(tmp_path)
     assert counts(report, "created") == {} and counts(report, "updated") == {}
     assert target_digest() == before
+
+
+ROOM_OPTIONS = ("SELECT r.friendly_id, o.name, x.value, x.created_at FROM room_meeting_options x"
+                " JOIN rooms r ON r.id = x.room_id JOIN meeting_options o ON o.id = x.meeting_option_id ORDER BY 1, 2")
+TABLE_SHAPE = ("SELECT 'index', indexdef FROM pg_indexes WHERE tablename = 'room_meeting_options'"
+               " UNION ALL SELECT 'constraint ' || conname, pg_get_constraintdef(oid) FROM pg_constraint"
+               " WHERE conrelid = 'public.room_meeting_options'::regclass AND convalidated ORDER BY 1, 2")
+
+
+def psql_file(host, db, path):
+    subprocess.run(["docker", "exec", "-i", host, "runuser", "-u", "postgres", "--", "psql", "-X", "-q",
+                    "-v", "ON_ERROR_STOP=1", "-d", db, "-f", "-"],
+                   input=path.read_text(), text=True, check=True, capture_output=True)
+
+
+def test_a_run_that_adds_most_of_a_table_loads_it_in_bulk_and_rebuilds_it_whole(tmp_path):
+    """With every room option gone from the target, the run re-adds them all in bulk (indexes and
+    foreign keys set aside and rebuilt); the table ends with the same rows and exactly the indexes
+    and constraints of a freshly created v3 schema."""
+    options = sql(TARGET, ROOM_OPTIONS)
+    sql(TARGET, "DELETE FROM room_meeting_options")
+    result = playbook(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = report_of(tmp_path)
+    assert report["committed"] is True and report["mismatch_count"] == 0
+    assert report["bulk_loaded"] == ["room_meeting_options"]
+    assert counts(report, "created") == {"room_meeting_options": len(options)}
+    assert sql(TARGET, ROOM_OPTIONS) == options
+
+    reference = "greenlight_v3_reference"
+    subprocess.run(["docker", "exec", TARGET, "runuser", "-u", "postgres", "--", "dropdb", "--if-exists", reference], check=True)
+    subprocess.run(["docker", "exec", TARGET, "runuser", "-u", "postgres", "--", "createdb", reference], check=True)
+    psql_file(TARGET, reference, REPO / "tests/greenlight/schema-v3.sql")
+    shape = sql(TARGET, TABLE_SHAPE)
+    assert len(shape) == 6  # primary key and two foreign keys, three indexes
+    assert shape == sql(TARGET, TABLE_SHAPE, reference)

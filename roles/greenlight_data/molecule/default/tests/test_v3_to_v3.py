@@ -102,6 +102,7 @@ def test_the_copy_is_committed_verified_and_counts_recordings(first_run):
         assert counts["eligible"] == counts["present"], entity
     assert report["recordings"] == {"recordings": 4, "formats": 6}
     assert report["created"]["recordings"] == 4 and report["created"]["formats"] == 6
+    assert report["bulk_loaded"] == ["room_meeting_options"]  # a fresh copy: room options in bulk
     assert report["updated"]["rooms_configurations"] == 1  # 'record' is default_enabled on the original
     users = int(sql(ORIGINAL[0], "SELECT count(*) FROM users", ORIGINAL[1])[0][0])
     assert report["created"]["users"] == users > 0
@@ -144,6 +145,7 @@ def test_a_second_run_writes_no_row(first_run, tmp_path):
     report = report_of(tmp_path)
     assert report["committed"] is True and report["mismatch_count"] == 0
     assert {k: int(v) for k, v in report["created"].items() if int(v)} == {}
+    assert report["bulk_loaded"] == []
     assert {k: int(v) for k, v in report["updated"].items() if int(v)} == {}
     assert target_digest(*COPY) == before
 
