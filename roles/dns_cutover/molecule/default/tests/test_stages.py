@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import yaml
+from bbbmig_testing import run_playbook
 
 ROLE_DIR = Path(__file__).resolve().parents[3]
-REPO = ROLE_DIR.parents[1]
 STATE = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 RECORD_DIR = STATE / "records"
 RECORD = RECORD_DIR / "dns_cutover" / "coop.test.json"
@@ -44,11 +44,7 @@ def run_stage(tmp_path, stage, check=False, **overrides):
              "vars": {"ansible_python_interpreter": sys.executable},
              "tasks": [{"name": "Run the stage", "ansible.builtin.include_role": {"name": "dns_cutover"}, "vars": role_vars}]}]
     (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_ROLES_PATH=str(REPO / "roles"),
-               ANSIBLE_FILTER_PLUGINS=str(REPO / "filter_plugins"), ANSIBLE_FACT_CACHING="memory",
-               ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_CALLBACK_RESULT_FORMAT="yaml", ANSIBLE_NOCOLOR="1")
-    argv = ["ansible-playbook", "-i", "localhost,", str(tmp_path / "play.yml")] + (["--check"] if check else [])
-    result = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, timeout=300)
+    result = run_playbook(tmp_path, "localhost,", tmp_path / "play.yml", ["--check"] if check else [], timeout=300)
     return result.returncode, result.stdout + result.stderr
 
 

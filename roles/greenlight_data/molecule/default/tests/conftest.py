@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from bbbmig_testing import playbook_env, run_playbook
 
 ROLE_DIR = Path(__file__).resolve().parents[3]
 REPO = ROLE_DIR.parents[1]
@@ -52,24 +53,11 @@ def inventory(allvars=None, source=SOURCE, target=TARGET):
 def playbook(tmp_path, allvars=None, extra=(), background=False, swap=False):
     """Run the role on both hosts with ansible-playbook (run-role.yml); ``swap``: the target
     container is the source and the source container the target."""
-    path = tmp_path / "hosts.yml"
-    path.write_text(yaml.safe_dump(inventory(allvars, *((TARGET, SOURCE) if swap else (SOURCE, TARGET)))))
-    env = dict(os.environ,
-               MOLECULE_PROJECT_DIRECTORY=str(ROLE_DIR),
-               GREENLIGHT_DATA_RESULT=str(tmp_path / "result.json"),
-               ANSIBLE_PIPELINING="1",
-               ANSIBLE_ROLES_PATH=str(REPO / "roles"),
-               ANSIBLE_FILTER_PLUGINS=str(REPO / "filter_plugins"),
-               ANSIBLE_LIBRARY=str(REPO / "library"),
-               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-               ANSIBLE_FACT_CACHING="memory",
-               ANSIBLE_STDOUT_CALLBACK="default",
-               ANSIBLE_CALLBACK_RESULT_FORMAT="json",
-               ANSIBLE_NOCOLOR="1")
-    argv = ["ansible-playbook", "-i", str(path), str(ROLE_DIR / "molecule/default/run-role.yml"), *extra]
-    if background:
-        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=900, check=False)
+    env = playbook_env(ROLE_DIR, result_format="json", GREENLIGHT_DATA_RESULT=tmp_path / "result.json",
+                       ANSIBLE_PIPELINING="1")
+    hosts = inventory(allvars, *((TARGET, SOURCE) if swap else (SOURCE, TARGET)))
+    return run_playbook(tmp_path, hosts, ROLE_DIR / "molecule/default/run-role.yml", extra, env=env,
+                        background=background)
 
 
 def report_of(tmp_path):

@@ -1,15 +1,14 @@
 """Bad inputs fail with a clear message and leave nginx's configuration as it
 was; a configuration nginx rejects is put back; --check changes nothing."""
-import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import yaml
+from bbbmig_testing import container_sh, playbook_env, run_playbook
 
 ROLE_DIR = Path(__file__).resolve().parents[3]
-REPO = ROLE_DIR.parents[1]
 WEB = "legacy_redirects-web"
 GOOD = yaml.safe_load((ROLE_DIR / "molecule/default/molecule.yml").read_text())["provisioner"]["inventory"]
 CONF = "/etc/nginx/conf.d/bbbmig-legacy-redirects.conf"
@@ -20,23 +19,13 @@ def run(tmp_path, overrides, check=False):
     hostvars = dict(GOOD["host_vars"][WEB])
     hostvars.update(ansible_connection="community.docker.docker", ansible_python_interpreter="/usr/bin/python3")
     hostvars.update(overrides)
-    path = tmp_path / "hosts.yml"
-    path.write_text(yaml.safe_dump({"all": {"children": {"target_greenlight": {"hosts": {WEB: hostvars}}}}}))
-    env = dict(os.environ,
-               ANSIBLE_ROLES_PATH=str(REPO / "roles"),
-               ANSIBLE_FILTER_PLUGINS=str(REPO / "filter_plugins"),
-               ANSIBLE_LIBRARY=str(REPO / "library"),
-               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-               ANSIBLE_FACT_CACHING="memory",
-               ANSIBLE_STDOUT_CALLBACK="default",
-               ANSIBLE_NOCOLOR="1")
-    argv = ["ansible-playbook", "-i", str(path), str(ROLE_DIR / "molecule/default/converge.yml")]
-    return subprocess.run(argv + (["--check"] if check else []),
-                          capture_output=True, text=True, env=env, timeout=600, check=False)
+    inventory = {"all": {"children": {"target_greenlight": {"hosts": {WEB: hostvars}}}}}
+    return run_playbook(tmp_path, inventory, ROLE_DIR / "molecule/default/converge.yml",
+                        ["--check"] if check else [], env=playbook_env(result_format="json"), timeout=600)
 
 
 def sh(command):
-    return subprocess.run(["docker", "exec", WEB, "sh", "-c", command], capture_output=True, text=True, check=True).stdout
+    return container_sh(WEB, command)
 
 
 def nginx_state():

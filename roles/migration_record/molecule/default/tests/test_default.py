@@ -1,12 +1,8 @@
 """The record holds one private JSON file a phase, and refuses phases out of order."""
 import json
-import os
-import subprocess
-from pathlib import Path
 
 import yaml
-
-REPO = Path(__file__).resolve().parents[5]
+from bbbmig_testing import run_playbook
 
 
 def test_phase_file_is_private_and_complete(host):
@@ -24,12 +20,9 @@ def run_phase(tmp_path, requires):
         "vars": {"migration_record_action": "start", "migration_record_phase": "40-cutover",
                  "migration_record_requires": requires}}]}]
     (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
-    (tmp_path / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"migration-record": {
-        "ansible_connection": "community.docker.docker", "migration_record_dir": "/srv/records/lab"}}}}))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_ROLES_PATH=str(REPO / "roles"),
-               ANSIBLE_FILTER_PLUGINS=str(REPO / "filter_plugins"), ANSIBLE_NOCOLOR="1")
-    return subprocess.run(["ansible-playbook", "-i", str(tmp_path / "hosts.yml"), str(tmp_path / "play.yml")],
-                          capture_output=True, text=True, env=env, check=False, timeout=300)
+    inventory = {"all": {"hosts": {"migration-record": {
+        "ansible_connection": "community.docker.docker", "migration_record_dir": "/srv/records/lab"}}}}
+    return run_playbook(tmp_path, inventory, tmp_path / "play.yml", timeout=300)
 
 
 def test_a_phase_out_of_order_is_refused_and_writes_nothing(host, tmp_path):

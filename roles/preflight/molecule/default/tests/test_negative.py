@@ -4,15 +4,12 @@ Each case runs the role again with ansible-playbook against the same two
 containers, with an inventory that differs from the good one in one respect.
 """
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
+from bbbmig_testing import REPO, container_sh, playbook_env, run_playbook
 
 ROLE_DIR = Path(__file__).resolve().parents[3]
-REPO = ROLE_DIR.parents[1]
 HOSTS = ["preflight-source", "preflight-target"]
 
 
@@ -42,29 +39,11 @@ def inventory(groups=None, hostvars=None, allvars=None):
 
 
 def run(tmp_path, inv):
-    path = tmp_path / "hosts.yml"
-    path.write_text(yaml.safe_dump(inv))
-    env = dict(os.environ,
-               MOLECULE_PROJECT_DIRECTORY=str(ROLE_DIR),
-               ANSIBLE_ROLES_PATH=str(REPO / "roles"),
-               ANSIBLE_FILTER_PLUGINS=str(REPO / "filter_plugins"),
-               ANSIBLE_LIBRARY=str(REPO / "library"),
-               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-               ANSIBLE_FACT_CACHING="memory",
-               ANSIBLE_STDOUT_CALLBACK="default",
-               ANSIBLE_CALLBACK_RESULT_FORMAT="yaml",
-               ANSIBLE_NOCOLOR="1")
-    return subprocess.run(
-        ["ansible-playbook", "-i", str(path), str(REPO / ".config/molecule/converge.yml")],
-        capture_output=True, text=True, env=env, timeout=600, check=False)
+    return run_playbook(tmp_path, inv, REPO / ".config/molecule/converge.yml", env=playbook_env(ROLE_DIR), timeout=600)
 
 
 def source_tree_digest():
-    out = subprocess.run(
-        ["docker", "exec", "preflight-source", "sh", "-c",
-         "cd /var/bigbluebutton && find . -printf '%p %s %T@\\n' | sort | sha256sum"],
-        capture_output=True, text=True, check=True)
-    return out.stdout
+    return container_sh("preflight-source", "cd /var/bigbluebutton && find . -printf '%p %s %T@\\n' | sort | sha256sum")
 
 
 CASES = {

@@ -1,13 +1,11 @@
 """Helpers shared by the recordings_sync verifier tests: run the role again
 with a changed inventory, look into the containers, hash trees."""
 import os
-import subprocess
 from pathlib import Path
 
-import yaml
+from bbbmig_testing import REPO, container_sh, playbook_env, run_playbook
 
 ROLE_DIR = Path(__file__).resolve().parents[3]
-REPO = ROLE_DIR.parents[1]
 STATE = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
 OLD1, OLD2, NEW = "recordings_sync-old1", "recordings_sync-old2", "recordings_sync-new"
 SOURCES = [OLD1, OLD2]
@@ -17,12 +15,8 @@ KEY = "/root/.ssh/bbbmig_recordings_ed25519"
 
 
 def sh(host, script, check=True):
-    """Run a shell script in a container; return stdout."""
-    result = subprocess.run(["docker", "exec", host, "bash", "-c", script],
-                            capture_output=True, text=True, check=False)
-    if check and result.returncode != 0:
-        raise AssertionError(f"{host}: {script!r} failed: {result.stdout}{result.stderr}")
-    return result.stdout
+    """Run a bash script in a container; return stdout."""
+    return container_sh(host, script, check=check, shell="bash")
 
 
 def inventory(hostvars=None, allvars=None):
@@ -37,26 +31,10 @@ def inventory(hostvars=None, allvars=None):
         "source_bbb": {"hosts": {OLD1: {}, OLD2: {}}}, "target_bbb": {"hosts": {NEW: {}}}}}}
 
 
-def playbook_env():
-    return dict(os.environ,
-                MOLECULE_PROJECT_DIRECTORY=str(ROLE_DIR),
-                ANSIBLE_ROLES_PATH=str(REPO / "roles"),
-                ANSIBLE_FILTER_PLUGINS=str(REPO / "filter_plugins"),
-                ANSIBLE_LIBRARY=str(REPO / "library"),
-                ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-                ANSIBLE_FACT_CACHING="memory",
-                ANSIBLE_STDOUT_CALLBACK="default",
-                ANSIBLE_CALLBACK_RESULT_FORMAT="yaml",
-                ANSIBLE_NOCOLOR="1")
-
-
 def start_converge(tmp_path, inv, extra_args=()):
     """Start the shared converge with ``inv``; return the Popen (stdout+stderr merged)."""
-    path = tmp_path / "hosts.yml"
-    path.write_text(yaml.safe_dump(inv))
-    return subprocess.Popen(
-        ["ansible-playbook", "-i", str(path), *extra_args, str(REPO / ".config/molecule/converge.yml")],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=playbook_env())
+    return run_playbook(tmp_path, inv, REPO / ".config/molecule/converge.yml", extra_args,
+                        env=playbook_env(ROLE_DIR), background=True)
 
 
 def converge(tmp_path, inv, extra_args=()):
