@@ -54,27 +54,6 @@ def missing_groups(groups, required):
     return [name for name in required or [] if not groups.get(name)]
 
 
-def recordings_feeds(sources, targets, mapping=None):
-    """Which source BBB nodes feed which target BBB node.
-
-    ``mapping`` is ``{target: [source, ...]}``; an empty or missing mapping
-    means every source feeds every target. Raises ``ValueError`` naming an
-    unknown host, so a typo fails before anything changes.
-    """
-    sources, targets = list(sources or []), list(targets or [])
-    if not mapping:
-        return {target: list(sources) for target in targets}
-    feeds = {}
-    for target, feeding in mapping.items():
-        if target not in targets:
-            raise ValueError(f"recordings map names {target!r}, which is not in target_bbb")
-        unknown = [s for s in feeding or [] if s not in sources]
-        if unknown:
-            raise ValueError(f"recordings map for {target} names {', '.join(unknown)}, not in source_bbb")
-        feeds[target] = list(feeding or [])
-    return feeds
-
-
 def parse_df(output):
     """Parse ``df -P -B1 PATH`` output into ``{mount, size_available}``.
 
@@ -105,7 +84,6 @@ class FilterModule:
             "fqdn_problems": fqdn_problems,
             "group_overlaps": group_overlaps,
             "missing_groups": missing_groups,
-            "recordings_feeds": recordings_feeds,
             "missing_secrets": missing_secrets,
             "parse_df": parse_df,
         }

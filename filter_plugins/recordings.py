@@ -19,15 +19,16 @@ STAT_FIELDS = {
 STREAM_HEADER = re.compile(r"^=== stream (\S+) source (\S+) rc (\d+) seconds (\d+(?:\.\d+)?)\s*$")
 
 
-def recordings_map_problems(mapping, sources, targets):
-    """Messages for a {target: [sources]} map naming hosts outside source_bbb / target_bbb."""
+def recordings_map_problems(mapping, sources, targets, name="recordings_sync_map"):
+    """Messages for a {target: [sources]} map (the input ``name``) naming hosts outside
+    source_bbb / target_bbb, so that a typo fails before anything changes."""
     problems = []
     for target, feeding in sorted((mapping or {}).items()):
         if target not in targets:
-            problems.append(f"recordings_sync_map names target {target}, which is not in target_bbb")
+            problems.append(f"{name} names target {target}, which is not in target_bbb")
         unknown = [s for s in feeding or [] if s not in sources]
         if unknown:
-            problems.append(f"recordings_sync_map for {target} names {', '.join(unknown)}, not in source_bbb")
+            problems.append(f"{name} for {target} names {', '.join(unknown)}, not in source_bbb")
     return problems
 
 
@@ -36,6 +37,11 @@ def recordings_sources_for(target, sources, mapping):
     if not mapping:
         return list(sources)
     return [s for s in mapping.get(target, []) or [] if s in sources]
+
+
+def recordings_feeds(mapping, sources, targets):
+    """{target: [sources that feed it]} for every target (see recordings_sources_for)."""
+    return {target: recordings_sources_for(target, sources, mapping) for target in targets}
 
 
 def recordings_streams(recordings, count):
@@ -79,11 +85,27 @@ def recordings_of_source(owner, recordings, source):
     return {rid: recordings[rid] for rid, src in owner.items() if src == source and rid in recordings}
 
 
+STATUS_PREFIX = "recording/status/"
+
+
 def recordings_files_from(recordings, ids):
-    """The rsync --files-from list (one path a line) of the recordings ``ids``."""
+    """The rsync --files-from list (one path a line) of the content of the recordings ``ids``:
+    everything but their status files, which live in directories all recordings share
+    (see recordings_status_list)."""
     lines = []
     for rid in ids:
-        lines.extend(recordings[rid]["paths"])
+        lines.extend(p for p in recordings[rid]["paths"] if not p.startswith(STATUS_PREFIX))
+    return "".join(line + "\n" for line in lines)
+
+
+def recordings_status_list(recordings):
+    """The --files-from list of the status files (``recording/status/<state>/<id>*.done``) of
+    ``recordings``. They are copied after the content, by one stream at a time: a marker
+    then never arrives before its recording, and no two rsyncs share a directory's
+    delayed-update holding directory (one rsync removes it when done, under another)."""
+    lines = []
+    for rid in sorted(recordings):
+        lines.extend(p for p in recordings[rid]["paths"] if p.startswith(STATUS_PREFIX))
     return "".join(line + "\n" for line in lines)
 
 
@@ -304,6 +326,8 @@ class FilterModule:
         return {
             "recordings_map_problems": recordings_map_problems,
             "recordings_sources_for": recordings_sources_for,
+            "recordings_feeds": recordings_feeds,
+            "recordings_status_list": recordings_status_list,
             "recordings_streams": recordings_streams,
             "recordings_stream_plan": recordings_stream_plan,
             "recordings_of_source": recordings_of_source,

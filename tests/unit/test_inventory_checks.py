@@ -5,7 +5,6 @@ from inventory_checks import (
     group_overlaps,
     missing_groups,
     missing_secrets,
-    recordings_feeds,
 )
 
 
@@ -39,17 +38,6 @@ def test_group_overlaps_names_host_and_groups():
 
 def test_missing_groups_counts_empty_groups_as_missing():
     assert missing_groups({"a": ["h"], "b": []}, ["a", "b", "c"]) == ["b", "c"]
-
-
-def test_recordings_feeds_defaults_to_every_source():
-    assert recordings_feeds(["s1", "s2"], ["t1"]) == {"t1": ["s1", "s2"]}
-
-
-def test_recordings_feeds_rejects_unknown_hosts():
-    with pytest.raises(ValueError, match="s9, not in source_bbb"):
-        recordings_feeds(["s1"], ["t1"], {"t1": ["s9"]})
-    with pytest.raises(ValueError, match="'t9', which is not in target_bbb"):
-        recordings_feeds(["s1"], ["t1"], {"t9": ["s1"]})
 
 
 def test_missing_secrets_returns_names_only():

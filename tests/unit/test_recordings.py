@@ -48,6 +48,17 @@ def test_sources_for_a_target():
     assert rf.recordings_sources_for("new2", ["old1", "old2"], {"new1": ["old2"]}) == []
 
 
+def test_feeds_of_every_target():
+    assert rf.recordings_feeds({}, ["old1", "old2"], ["new1", "new2"]) == {
+        "new1": ["old1", "old2"], "new2": ["old1", "old2"]}
+    assert rf.recordings_feeds({"new1": ["old2"]}, ["old1", "old2"], ["new1", "new2"]) == {"new1": ["old2"], "new2": []}
+
+
+def test_map_problems_name_the_input_they_check():
+    assert rf.recordings_map_problems({"new1": ["old9"]}, ["old1"], ["new1"], "preflight_recordings_map") == [
+        "preflight_recordings_map for new1 names old9, not in source_bbb"]
+
+
 # ---- streams -------------------------------------------------------------
 
 def test_streams_put_every_id_in_exactly_one_stream_balanced_by_bytes():
@@ -78,6 +89,16 @@ def test_files_from_lists_paths_of_the_chosen_ids():
     assert rf.recordings_files_from(recs, ["b"]) == "recording/raw/b\n"
     assert rf.recordings_metadata_list(recs) == "published/presentation/a/metadata.xml\n"
     assert rf.recordings_of_source({"a": "old1", "b": "old2"}, recs, "old2") == {"b": recs["b"]}
+
+
+def test_status_files_are_listed_apart_from_the_content():
+    recs = {"b": {"paths": ["recording/raw/b", "recording/status/archived/b.done",
+                            "recording/status/published/b-presentation.done", "published/presentation/b"]},
+            "a": {"paths": ["recording/status/recorded/a.done", "captions/a"]}}
+    assert rf.recordings_files_from(recs, ["b", "a"]) == "recording/raw/b\npublished/presentation/b\ncaptions/a\n"
+    assert rf.recordings_status_list(recs) == (
+        "recording/status/recorded/a.done\nrecording/status/archived/b.done\n"
+        "recording/status/published/b-presentation.done\n")
 
 
 # ---- rsync statistics ----------------------------------------------------
