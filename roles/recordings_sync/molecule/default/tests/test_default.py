@@ -81,7 +81,7 @@ def test_the_key_refuses_a_shell_and_a_write(source):
     assert "uid=" not in shell and "rc=0" not in shell, shell
     write = sh(NEW, f"rsync -e '{ssh}' /etc/hostname root@{source}:written-by-target 2>&1; echo rc=$?", check=False)
     assert "read-only" in write and "rc=0" not in write, write
-    assert sh(source, f"find / -xdev -name written-by-target 2>/dev/null | head -1", check=False) == ""
+    assert sh(source, "find / -xdev -name written-by-target 2>/dev/null | head -1", check=False) == ""
 
 
 def test_each_stream_logged_and_the_summary_comes_from_rsync():
@@ -91,10 +91,15 @@ def test_each_stream_logged_and_the_summary_comes_from_rsync():
     res = result()
     assert res["recordings"] == 37 and res["verified"] is True and res["verify"] == "full"
     copy = res["copy"]
-    # 3 streams a source plus one metadata stream a source, all finished.
-    assert copy["streams"] == 8 and copy["failed_streams"] == []
+    # 3 streams a source, one metadata stream and one status stream a source, all finished.
+    assert copy["streams"] == 10 and copy["failed_streams"] == []
     assert sorted(s["stream"] for s in copy["per_stream"] if s["rc"] == 0) == sorted(
-        [f"{s}-{k}" for s in SOURCES for k in (1, 2, 3)] + [f"{s}-metadata" for s in SOURCES])
+        [f"{s}-{k}" for s in SOURCES for k in (1, 2, 3)] + [f"{s}-{kind}" for s in SOURCES for kind in ("metadata", "status")])
+    # The status markers came after every content stream had finished.
+    status = sh(NEW, f"grep -h -- '^--- .* start: .*-status' /var/log/bbb-migration/recordings/{OLD1}-status.log | tail -1")
+    content = sh(NEW, f"grep -h -- '^--- .* end: ' /var/log/bbb-migration/recordings/{OLD1}-[123].log"
+                      f" /var/log/bbb-migration/recordings/{OLD2}-[123].log | sort | tail -1")
+    assert content and status and content.split()[1] <= status.split()[1], (content, status)
     # rsync's own figures: every file of the 37 recordings listed, at most all of them moved.
     assert copy["files"] > 1000 and 0 <= copy["files_transferred"] <= copy["files"]
     assert 0 <= copy["bytes_transferred"] <= copy["bytes"]
