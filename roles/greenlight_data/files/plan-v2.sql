@@ -1,35 +1,50 @@
--- Plans a v2 source (mode v2_to_v3), after transfer.sql: builds, from the
--- staging tables, the plan tables plan-v3.sql builds with the same columns
--- (source_users, plan_roles, plan_role_permissions, source_rooms,
--- plan_options, want_site_settings) and the report's v2 parts. plan.sql
--- follows: users, conflicts, rooms and their problems, before any write.
+-- Plans a v2 source (mode v2_to_v3), after transfer.sql: builds the plan
+-- tables, with the same columns as plan-v3.sql (plan_users, plan_roles,
+-- plan_role_permissions, source_rooms, plan_options, want_site_settings),
+-- that plan.sql (conflicts, rooms), apply.sql, verify.sql and report.sql
+-- read, and records the problems only v2 can have: who and what is
+-- migrated, skipped or in conflict is known before any write.
 --
--- psql variables: provider_map, maps (JSON), pending_users (skip|pending),
--- denied_users (skip|banned), deleted_users (skip|banned).
+-- psql variables: provider_map, maps (JSON), default_language,
+-- email_conflict (merge|skip|fail), pending_users (skip|pending),
+-- denied_users (skip|banned), deleted_users (skip|banned), email_as_external_id.
 \set ON_ERROR_STOP 1
 ANALYZE users; ANALYZE rooms; ANALYZE shared_accesses;
 
--- 2. The users as plan.sql plans them: one row per source user with its
--- disposition (skip_reason), its v3 status and role.
-CREATE VIEW source_users AS
-SELECT u.id AS src_id, u.email, u.provider AS src_provider, u.name, u.password_digest, u.social_uid AS external_id,
-       u.language,
+-- 2. Plan the users: one row per source user with its disposition.
+CREATE TABLE plan_users AS
+SELECT u.id AS src_id,
+       lower(btrim(u.email)) AS email,
+       (:'provider_map'::jsonb) ->> u.provider AS provider,
+       u.provider AS src_provider,
+       coalesce(nullif(btrim(u.name), ''), split_part(u.email, '@', 1)) AS name,
+       u.password_digest,
+       CASE WHEN :'email_as_external_id'::boolean AND u.social_uid IS NOT NULL THEN lower(btrim(u.email))
+            ELSE u.social_uid END AS external_id,
+       CASE WHEN u.language IS NULL OR u.language IN ('', 'default') THEN :'default_language' ELSE u.language END AS language,
        coalesce(u.email_verified, false) OR u.activated_at IS NOT NULL OR u.social_uid IS NOT NULL AS verified,
        CASE WHEN u.deleted THEN 2 WHEN r.name = 'pending' THEN 1 WHEN r.name = 'denied' THEN 2 ELSE 0 END AS status,
        CASE WHEN r.name IS NULL THEN 'User'
             WHEN (:'maps'::jsonb) -> 'builtin_roles' ? r.name THEN coalesce((:'maps'::jsonb) -> 'builtin_roles' ->> r.name, 'User')
             ELSE upper(left(r.name, 1)) || lower(substr(r.name, 2)) END AS role_name,
        -- v2 roles belong to the user's provider.
-       u.provider AS src_role_provider,
+       (:'provider_map'::jsonb) ->> u.provider AS role_provider,
        u.last_login, u.created_at, u.updated_at,
        CASE WHEN u.deleted AND :'deleted_users' = 'skip' THEN 'deleted'
             WHEN r.name = 'super_admin' THEN 'super_admin'
             WHEN r.name = 'pending' AND :'pending_users' = 'skip' THEN 'pending'
             WHEN r.name = 'denied' AND :'denied_users' = 'skip' THEN 'denied'
             WHEN u.email IS NULL OR btrim(u.email) = '' THEN 'no email'
-       END AS skip_reason
+       END AS skip_reason,
+       u.id AS survivor_id,
+       false AS adopt
   FROM users u LEFT JOIN roles r ON r.id = u.role_id;
-\set provider_hint 'a v3 provider'
+ANALYZE plan_users;
+
+INSERT INTO problems
+SELECT format('Source provider %L (%s users) is not in greenlight_data_provider_map: map it to a v3 provider.',
+              src_provider, count(*))
+  FROM plan_users WHERE skip_reason IS NULL AND provider IS NULL GROUP BY src_provider;
 
 -- Roles: custom v2 roles of the providers in the map, built-ins that must exist.
 CREATE TABLE plan_roles AS

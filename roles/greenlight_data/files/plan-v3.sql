@@ -1,10 +1,10 @@
 -- Plans a v3 source (mode v3_to_v3: a whole Greenlight v3 database into
 -- another, installed v3 that keeps its own seeded ids), after transfer.sql:
--- builds, from the staging tables, the plan tables plan-v2.sql builds with
--- the same columns (source_users, plan_roles, plan_role_permissions,
--- source_rooms, plan_options, want_site_settings) and the report's v3 parts.
--- plan.sql follows (users, conflicts, rooms and their problems, before any
--- write), then plan-v3-recordings.sql.
+-- builds the plan tables, with the same columns as plan-v2.sql (plan_users,
+-- plan_roles, plan_role_permissions, source_rooms, plan_options,
+-- want_site_settings), that plan.sql (conflicts, rooms), apply.sql,
+-- verify.sql and report.sql read, and records the problems only v3 can have.
+-- plan-v3-recordings.sql follows plan.sql for the recordings.
 --
 -- Natural keys: roles (name, provider), permissions name, settings name,
 -- meeting_options name, users (lower(email), provider), rooms friendly_id
@@ -13,7 +13,8 @@
 -- recording_type), rooms_configurations (meeting option, provider). Only rows
 -- that differ are written.
 --
--- psql variables: provider_map. Status values are copied as they are.
+-- psql variables: provider_map, default_language, email_conflict
+-- (merge|skip|fail), email_as_external_id. Status values are copied as they are.
 \set ON_ERROR_STOP 1
 ANALYZE users; ANALYZE rooms; ANALYZE room_meeting_options; ANALYZE shared_accesses; ANALYZE recordings; ANALYZE formats;
 
@@ -37,15 +38,35 @@ SELECT DISTINCT ON (rp.role_id, sp.name) rp.role_id AS role_src_id, sp.name AS p
  ORDER BY rp.role_id, sp.name, rp.updated_at DESC, rp.id;
 ANALYZE plan_role_permissions;
 
--- 3. The users as plan.sql plans them: one row per source user with its
--- disposition (skip_reason); status and role as they are.
-CREATE VIEW source_users AS
-SELECT u.id AS src_id, u.email, u.provider AS src_provider, u.name, u.password_digest, u.external_id, u.language,
-       u.verified, u.status, r.name AS role_name, r.provider AS src_role_provider,
+-- 3. Users: one row per source user with its disposition.
+CREATE TABLE plan_users AS
+SELECT u.id AS src_id,
+       lower(btrim(u.email)) AS email,
+       (:'provider_map'::jsonb) ->> u.provider AS provider,
+       u.provider AS src_provider,
+       coalesce(nullif(btrim(u.name), ''), split_part(u.email, '@', 1)) AS name,
+       u.password_digest,
+       CASE WHEN :'email_as_external_id'::boolean AND u.external_id IS NOT NULL THEN lower(btrim(u.email))
+            ELSE u.external_id END AS external_id,
+       CASE WHEN u.language IS NULL OR u.language IN ('', 'default') THEN :'default_language' ELSE u.language END AS language,
+       u.verified, u.status,
+       r.name AS role_name, (:'provider_map'::jsonb) ->> r.provider AS role_provider, r.provider AS src_role_provider,
        u.last_login, u.created_at, u.updated_at,
-       CASE WHEN u.email IS NULL OR btrim(u.email) = '' THEN 'no email' END AS skip_reason
+       CASE WHEN u.email IS NULL OR btrim(u.email) = '' THEN 'no email' END AS skip_reason,
+       u.id AS survivor_id,
+       false AS adopt
   FROM users u LEFT JOIN roles r ON r.id = u.role_id;
-\set provider_hint 'a target provider'
+ANALYZE plan_users;
+
+INSERT INTO problems
+SELECT format('Source provider %L (%s users) is not in greenlight_data_provider_map: map it to a target provider.',
+              src_provider, count(*))
+  FROM plan_users WHERE skip_reason IS NULL AND provider IS NULL GROUP BY src_provider;
+INSERT INTO problems
+SELECT format('Source role %s of provider %L (%s users) is not in greenlight_data_provider_map: map the provider.',
+              role_name, src_role_provider, count(*))
+  FROM plan_users WHERE skip_reason IS NULL AND provider IS NOT NULL AND role_name IS NOT NULL AND role_provider IS NULL
+ GROUP BY role_name, src_role_provider;
 
 -- 4. Rooms (plan.sql plans them from here).
 CREATE TABLE source_rooms AS

@@ -1,44 +1,11 @@
 -- The planning both generations share, after plan-v2.sql or plan-v3.sql
--- (which build source_users, plan_roles and source_rooms with the same
--- columns): plan_users, email conflicts by
--- greenlight_data_email_conflict_policy (marking plan_users: skip_reason,
--- survivor_id, adopt), the roles migrated users need, and plan_rooms. Every
--- problem is recorded before any write.
+-- (which build plan_users, plan_roles and source_rooms with the same columns):
+-- email conflicts by greenlight_data_email_conflict_policy (marking
+-- plan_users: skip_reason, survivor_id, adopt), the roles migrated users
+-- need, and plan_rooms. Every problem is recorded before any write.
 --
--- psql variables: provider_map, email_as_external_id, default_language,
--- email_conflict, source_v3, provider_hint (set by the plan file).
+-- psql variables: email_conflict, source_v3.
 \set ON_ERROR_STOP 1
-
--- Plan the users: one row per source user with its disposition.
-CREATE TABLE plan_users AS
-SELECT u.src_id,
-       lower(btrim(u.email)) AS email,
-       (:'provider_map'::jsonb) ->> u.src_provider AS provider,
-       u.src_provider,
-       coalesce(nullif(btrim(u.name), ''), split_part(u.email, '@', 1)) AS name,
-       u.password_digest,
-       CASE WHEN :'email_as_external_id'::boolean AND u.external_id IS NOT NULL THEN lower(btrim(u.email))
-            ELSE u.external_id END AS external_id,
-       CASE WHEN u.language IS NULL OR u.language IN ('', 'default') THEN :'default_language' ELSE u.language END AS language,
-       u.verified, u.status,
-       u.role_name, (:'provider_map'::jsonb) ->> u.src_role_provider AS role_provider, u.src_role_provider,
-       u.last_login, u.created_at, u.updated_at,
-       u.skip_reason,
-       u.src_id AS survivor_id,
-       false AS adopt
-  FROM source_users u;
-ANALYZE plan_users;
-
-INSERT INTO problems
-SELECT format('Source provider %L (%s users) is not in greenlight_data_provider_map: map it to %s.',
-              src_provider, count(*), :'provider_hint')
-  FROM plan_users WHERE skip_reason IS NULL AND provider IS NULL GROUP BY src_provider;
--- (v3 only in practice: a v2 user's role has the user's provider.)
-INSERT INTO problems
-SELECT format('Source role %s of provider %L (%s users) is not in greenlight_data_provider_map: map the provider.',
-              role_name, src_role_provider, count(*))
-  FROM plan_users WHERE skip_reason IS NULL AND provider IS NOT NULL AND role_name IS NOT NULL AND role_provider IS NULL
- GROUP BY role_name, src_role_provider;
 
 -- Two source accounts, one email (case-insensitive), one target provider. The
 -- most recently used one survives a merge; ties go to the oldest (a v3
