@@ -1,5 +1,16 @@
--- The staging tables of a v2 source (after files/stage.sql), shaped like the
--- COPY blocks of export-v2.sql, which follow on psql's input.
+-- Opens the run's one transaction and its staging schema, shaped like the
+-- export's COPY blocks (which follow this file on psql's input). Everything,
+-- the staging schema included, disappears on rollback or interruption.
+\set ON_ERROR_STOP 1
+SET client_min_messages = warning;
+BEGIN;
+SET LOCAL DateStyle = 'ISO, YMD';
+SET LOCAL TimeZone = 'UTC';
+SET LOCAL lock_timeout = '60s';
+CREATE TEMP TABLE greenlight_data_clock AS SELECT 'start'::text AS step, clock_timestamp() AS at;
+DROP SCHEMA IF EXISTS greenlight_data_staging CASCADE;
+CREATE SCHEMA greenlight_data_staging;
+SET LOCAL search_path = greenlight_data_staging, public;
 CREATE TABLE users (id bigint PRIMARY KEY, provider varchar, name varchar, email varchar, social_uid varchar,
   password_digest varchar, email_verified boolean, language varchar, deleted boolean, role_id integer,
   last_login timestamp, activated_at timestamp, created_at timestamp, updated_at timestamp);
@@ -14,5 +25,3 @@ CREATE TABLE role_permissions (id bigint PRIMARY KEY, role_id integer, name varc
 CREATE TABLE settings (id bigint PRIMARY KEY, provider varchar);
 CREATE TABLE features (id bigint PRIMARY KEY, setting_id integer, name varchar, value varchar, enabled boolean);
 CREATE TABLE manifest (tbl text PRIMARY KEY, n bigint, digest text);
--- The tables files/transfer.sql digests against the export's manifest.
-\set staged_tables '{users,rooms,shared_accesses,roles,role_permissions,settings,features}'

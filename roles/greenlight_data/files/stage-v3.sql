@@ -1,7 +1,18 @@
--- The staging tables of a v3 source (after files/stage.sql), shaped like the
--- COPY blocks of export-v3.sql, which follow on psql's input. Column types
--- are the live v3 ones, so that the manifest's digests of the source compare
--- equal to digests of the staged rows.
+-- Opens the run's one transaction and its staging schema, shaped like the
+-- COPY blocks of export-v3.sql (which follow this file on psql's input).
+-- Everything, the staging schema included, disappears on rollback or
+-- interruption. Column types are the live v3 ones, so that the manifest's
+-- digests of the source compare equal to digests of the staged rows.
+\set ON_ERROR_STOP 1
+SET client_min_messages = warning;
+BEGIN;
+SET LOCAL DateStyle = 'ISO, YMD';
+SET LOCAL TimeZone = 'UTC';
+SET LOCAL lock_timeout = '60s';
+CREATE TEMP TABLE greenlight_data_clock AS SELECT 'start'::text AS step, clock_timestamp() AS at;
+DROP SCHEMA IF EXISTS greenlight_data_staging CASCADE;
+CREATE SCHEMA greenlight_data_staging;
+SET LOCAL search_path = greenlight_data_staging, public;
 CREATE TABLE users (id uuid PRIMARY KEY, name varchar, email varchar, external_id varchar, provider varchar,
   password_digest varchar, last_login timestamp, role_id uuid, language varchar, verified boolean, status integer,
   created_at timestamp, updated_at timestamp);
@@ -27,5 +38,3 @@ CREATE TABLE formats (id uuid PRIMARY KEY, recording_id uuid, recording_type var
 CREATE TABLE rooms_configurations (id uuid PRIMARY KEY, meeting_option_id uuid, provider varchar, value varchar,
   created_at timestamp, updated_at timestamp);
 CREATE TABLE manifest (tbl text PRIMARY KEY, n bigint, digest text);
--- The tables files/transfer.sql digests against the export's manifest.
-\set staged_tables '{users,roles,permissions,role_permissions,rooms,meeting_options,room_meeting_options,shared_accesses,settings,site_settings,recordings,formats,rooms_configurations}'

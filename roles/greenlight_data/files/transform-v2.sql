@@ -1,0 +1,462 @@
+-- Follows the export's COPY blocks, inside the transaction stage-v2.sql
+-- opened. Checks the transfer, plans (who and what is migrated, skipped or in
+-- conflict), stops before any write when the plan has problems, upserts
+-- set-based into the live v3 tables keyed on natural keys, verifies the
+-- result against the snapshot, prints one JSON report, then commits, or rolls
+-- back (dry run, problems, mismatches).
+--
+-- psql variables: provider_map, maps (JSON), default_language,
+-- email_conflict (merge|skip|fail), pending_users (skip|pending),
+-- denied_users (skip|banned), deleted_users (skip|banned),
+-- email_as_external_id, dry_run (true|false), pause (seconds), bulk_load_rows.
+\set ON_ERROR_STOP 1
+INSERT INTO pg_temp.greenlight_data_clock VALUES ('loaded', clock_timestamp());
+CREATE TABLE report (section text, entity text, reason text, n bigint);
+CREATE TABLE problems (message text);
+CREATE TABLE mismatches (entity text, key text, issue text);
+CREATE TABLE bulk_loaded (tbl text);
+ANALYZE users; ANALYZE rooms; ANALYZE shared_accesses;
+
+-- 1. The transfer: the staging tables hold what the source snapshot held.
+INSERT INTO mismatches
+SELECT 'transfer', m.tbl, format('source had %s rows (digest %s), staging holds %s (digest %s)', m.n, m.digest, s.n, s.digest)
+  FROM manifest m JOIN (
+        SELECT 'users' AS tbl, count(*) AS n, md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) AS digest FROM users t
+  UNION ALL SELECT 'rooms', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM rooms t
+  UNION ALL SELECT 'shared_accesses', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM shared_accesses t
+  UNION ALL SELECT 'roles', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM roles t
+  UNION ALL SELECT 'role_permissions', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM role_permissions t
+  UNION ALL SELECT 'settings', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM settings t
+  UNION ALL SELECT 'features', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM features t
+  ) s USING (tbl)
+ WHERE (m.n, m.digest) IS DISTINCT FROM (s.n, s.digest);
+INSERT INTO problems SELECT 'The export did not arrive whole: ' || string_agg(key, ', ') || ' differ. Run again.'
+  FROM mismatches WHERE entity = 'transfer' HAVING count(*) > 0;
+
+-- 2. Plan the users: one row per source user with its disposition.
+CREATE TABLE plan_users AS
+SELECT u.id AS src_id,
+       lower(btrim(u.email)) AS email,
+       (:'provider_map'::jsonb) ->> u.provider AS provider,
+       u.provider AS src_provider,
+       coalesce(nullif(btrim(u.name), ''), split_part(u.email, '@', 1)) AS name,
+       u.password_digest,
+       CASE WHEN :'email_as_external_id'::boolean AND u.social_uid IS NOT NULL THEN lower(btrim(u.email))
+            ELSE u.social_uid END AS external_id,
+       CASE WHEN u.language IS NULL OR u.language IN ('', 'default') THEN :'default_language' ELSE u.language END AS language,
+       coalesce(u.email_verified, false) OR u.activated_at IS NOT NULL OR u.social_uid IS NOT NULL AS verified,
+       CASE WHEN u.deleted THEN 2 WHEN r.name = 'pending' THEN 1 WHEN r.name = 'denied' THEN 2 ELSE 0 END AS status,
+       CASE WHEN r.name IS NULL THEN 'User'
+            WHEN (:'maps'::jsonb) -> 'builtin_roles' ? r.name THEN coalesce((:'maps'::jsonb) -> 'builtin_roles' ->> r.name, 'User')
+            ELSE upper(left(r.name, 1)) || lower(substr(r.name, 2)) END AS role_name,
+       u.last_login, u.created_at, u.updated_at,
+       CASE WHEN u.deleted AND :'deleted_users' = 'skip' THEN 'deleted'
+            WHEN r.name = 'super_admin' THEN 'super_admin'
+            WHEN r.name = 'pending' AND :'pending_users' = 'skip' THEN 'pending'
+            WHEN r.name = 'denied' AND :'denied_users' = 'skip' THEN 'denied'
+            WHEN u.email IS NULL OR btrim(u.email) = '' THEN 'no email'
+       END AS skip_reason,
+       u.id AS survivor_id,
+       false AS adopt
+  FROM users u LEFT JOIN roles r ON r.id = u.role_id;
+ANALYZE plan_users;
+
+INSERT INTO problems
+SELECT format('Source provider %L (%s users) is not in greenlight_data_provider_map: map it to a v3 provider.',
+              src_provider, count(*))
+  FROM plan_users WHERE skip_reason IS NULL AND provider IS NULL GROUP BY src_provider;
+
+-- Two source accounts, one email (case-insensitive), one target provider.
+CREATE TABLE dup_emails AS
+SELECT email, provider, array_agg(src_id ORDER BY last_login DESC NULLS LAST, src_id) AS ids,
+       string_agg(format('%s (%s)', src_id, src_provider), ', ' ORDER BY src_id) AS accounts
+  FROM plan_users WHERE skip_reason IS NULL AND provider IS NOT NULL
+ GROUP BY email, provider HAVING count(*) > 1;
+ANALYZE dup_emails;
+INSERT INTO problems
+SELECT format('Email %s: source accounts %s all map to provider %s and greenlight_data_email_conflict_policy is fail: '
+              'choose merge or skip, or map the providers apart.', email, accounts, provider)
+  FROM dup_emails WHERE :'email_conflict' = 'fail';
+UPDATE plan_users p SET skip_reason = 'duplicate email' FROM dup_emails d
+ WHERE :'email_conflict' = 'skip' AND p.email = d.email AND p.provider = d.provider AND p.skip_reason IS NULL;
+UPDATE plan_users p SET survivor_id = d.ids[1] FROM dup_emails d
+ WHERE :'email_conflict' = 'merge' AND p.email = d.email AND p.provider = d.provider AND p.skip_reason IS NULL;
+
+-- A target account with the same email and provider that this migration did not
+-- create (it keeps the source's created_at, so a different one is someone else's).
+CREATE TABLE target_conflicts AS
+SELECT p.src_id, p.email, p.provider FROM plan_users p JOIN public.users t ON t.email = p.email AND t.provider = p.provider
+ WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND t.created_at IS DISTINCT FROM p.created_at
+   AND NOT (:'email_conflict' = 'fail' AND EXISTS (SELECT 1 FROM dup_emails d WHERE d.email = p.email AND d.provider = p.provider));
+ANALYZE target_conflicts;
+INSERT INTO problems
+SELECT format('Email %s: the target already has an account under provider %s that this migration did not create, and '
+              'greenlight_data_email_conflict_policy is fail: choose merge (adopt it) or skip.', email, provider)
+  FROM target_conflicts WHERE :'email_conflict' = 'fail';
+UPDATE plan_users p SET skip_reason = 'target account exists' FROM target_conflicts c
+ WHERE :'email_conflict' = 'skip' AND p.survivor_id = c.src_id AND p.skip_reason IS NULL;
+UPDATE plan_users p SET adopt = true FROM target_conflicts c
+ WHERE :'email_conflict' = 'merge' AND p.survivor_id = c.src_id AND p.skip_reason IS NULL;
+
+-- Roles: custom v2 roles of the providers in the map, built-ins that must exist.
+CREATE TABLE plan_roles AS
+SELECT DISTINCT ON (v3_name, provider) r.id AS src_id, upper(left(r.name, 1)) || lower(substr(r.name, 2)) AS v3_name,
+       (:'provider_map'::jsonb) ->> r.provider AS provider, coalesce(r.colour, '') AS color, r.created_at, r.updated_at
+  FROM roles r
+ WHERE NOT (:'maps'::jsonb) -> 'builtin_roles' ? r.name AND (:'provider_map'::jsonb) ? r.provider
+ ORDER BY v3_name, provider, r.id;
+ANALYZE plan_roles;
+INSERT INTO problems
+SELECT format('The target has no role %s for provider %s, which %s migrated users need: create it in Greenlight first.',
+              n.role_name, n.provider, n.users)
+  FROM (SELECT role_name, provider, count(*) AS users FROM plan_users
+         WHERE skip_reason IS NULL AND provider IS NOT NULL GROUP BY role_name, provider) n
+ WHERE NOT EXISTS (SELECT 1 FROM public.roles t WHERE t.name = n.role_name AND t.provider = n.provider)
+   AND NOT EXISTS (SELECT 1 FROM plan_roles c WHERE c.v3_name = n.role_name AND c.provider = n.provider);
+
+-- Rooms: live rooms of migrated owners, keyed on their link (friendly id).
+CREATE TABLE plan_rooms AS
+SELECT r.id AS src_id, r.uid AS friendly_id, r.bbb_id AS meeting_id, coalesce(nullif(btrim(r.name), ''), r.uid) AS name,
+       o.email AS owner_email, o.provider AS owner_provider, r.last_session, r.created_at, r.updated_at,
+       r.room_settings, r.access_code, r.moderator_access_code,
+       CASE WHEN r.deleted THEN 'deleted'
+            WHEN p.src_id IS NULL THEN 'owner unknown'
+            WHEN p.skip_reason IS NOT NULL THEN 'owner skipped (' || p.skip_reason || ')'
+            WHEN r.uid IS NULL OR r.bbb_id IS NULL THEN 'no uid or bbb_id' END AS skip_reason
+  FROM rooms r
+  LEFT JOIN plan_users p ON p.src_id = r.user_id
+  LEFT JOIN plan_users o ON o.src_id = p.survivor_id;
+ANALYZE plan_rooms;
+INSERT INTO problems
+SELECT format('Room link %s is used by %s source rooms (ids %s): v3 needs one room per link; delete or rename all but one in v2.',
+              friendly_id, count(*), string_agg(src_id::text, ', ' ORDER BY src_id))
+  FROM plan_rooms WHERE skip_reason IS NULL GROUP BY friendly_id HAVING count(*) > 1;
+INSERT INTO problems
+SELECT format('Room %s: the target already has a room with this %s but a different %s (%s): another room holds it; '
+              'resolve it on the target first.', p.friendly_id, k.key, k.other, k.value)
+  FROM plan_rooms p
+  JOIN LATERAL (
+    SELECT 'friendly id' AS key, 'meeting id' AS other, t.meeting_id AS value FROM public.rooms t
+     WHERE t.friendly_id = p.friendly_id AND t.meeting_id <> p.meeting_id
+    UNION ALL
+    SELECT 'meeting id', 'friendly id', t.friendly_id FROM public.rooms t
+     WHERE t.meeting_id = p.meeting_id AND t.friendly_id <> p.friendly_id) k ON true
+ WHERE p.skip_reason IS NULL;
+
+SELECT EXISTS (SELECT 1 FROM problems) AS greenlight_data_has_problems \gset
+\if :greenlight_data_has_problems
+SELECT json_build_object('mode', 'v2_to_v3', 'dry_run', :'dry_run'::boolean, 'committed', false,
+  'problems', (SELECT json_agg(message) FROM problems),
+  'mismatches', (SELECT coalesce(json_agg(json_build_object('entity', entity, 'key', key, 'issue', issue)), '[]') FROM mismatches))::text;
+ROLLBACK;
+\q
+\endif
+
+-- Nothing below runs unless the plan is clean. Keep Greenlight from writing
+-- the tables while the run upserts and verifies them.
+LOCK TABLE public.users, public.roles, public.role_permissions, public.rooms, public.room_meeting_options,
+  public.shared_accesses, public.site_settings IN SHARE ROW EXCLUSIVE MODE;
+INSERT INTO pg_temp.greenlight_data_clock VALUES ('planned', clock_timestamp());
+
+-- 3. Custom roles and their permissions.
+WITH up AS (
+  INSERT INTO public.roles (name, color, provider, created_at, updated_at)
+  SELECT v3_name, color, provider, created_at, updated_at FROM plan_roles
+  ON CONFLICT (name, provider) DO UPDATE SET color = EXCLUDED.color
+   WHERE roles.color IS DISTINCT FROM EXCLUDED.color
+  RETURNING (xmax = 0) AS inserted)
+INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'roles', NULL, count(*) FROM up GROUP BY inserted;
+
+CREATE TABLE want_role_permissions AS
+SELECT t.id AS role_id, perm.id AS permission_id,
+       coalesce(granted.value, base.value, 'false') AS value, c.created_at, c.updated_at
+  FROM plan_roles c
+  JOIN public.roles t ON t.name = c.v3_name AND t.provider = c.provider
+  CROSS JOIN public.permissions perm
+  LEFT JOIN LATERAL (
+    SELECT CASE WHEN bool_or(lower(coalesce(rp.value, '')) IN ('true', 't', '1')
+                             OR (coalesce(rp.value, '') = '' AND rp.enabled)) THEN 'true' ELSE 'false' END AS value
+      FROM role_permissions rp
+      JOIN LATERAL jsonb_array_elements_text((:'maps'::jsonb) -> 'permissions' -> rp.name) AS v3(name) ON v3.name = perm.name
+     WHERE rp.role_id = c.src_id HAVING count(*) > 0) granted ON true
+  LEFT JOIN LATERAL (
+    SELECT min(b.value) AS value FROM public.role_permissions b JOIN public.roles br ON br.id = b.role_id
+     WHERE br.name = 'User' AND br.provider = c.provider AND b.permission_id = perm.id) base ON true;
+ANALYZE want_role_permissions;
+WITH up AS (
+  UPDATE public.role_permissions t SET value = w.value, updated_at = w.updated_at
+    FROM want_role_permissions w
+   WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id AND t.value IS DISTINCT FROM w.value
+  RETURNING 1)
+INSERT INTO report SELECT 'updated', 'role_permissions', NULL, count(*) FROM up;
+WITH ins AS (
+  INSERT INTO public.role_permissions (role_id, permission_id, value, created_at, updated_at)
+  SELECT w.role_id, w.permission_id, w.value, w.created_at, w.updated_at FROM want_role_permissions w
+   WHERE NOT EXISTS (SELECT 1 FROM public.role_permissions t WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id)
+  RETURNING 1)
+INSERT INTO report SELECT 'created', 'role_permissions', NULL, count(*) FROM ins;
+
+INSERT INTO pg_temp.greenlight_data_clock VALUES ('roles', clock_timestamp());
+
+-- 4. Users (the survivors; adopted target accounts keep their own credentials).
+WITH up AS (
+  INSERT INTO public.users (name, email, external_id, provider, password_digest, last_login, created_at, updated_at,
+                            role_id, language, verified, status)
+  SELECT p.name, p.email, p.external_id, p.provider, p.password_digest, p.last_login, p.created_at, p.updated_at,
+         r.id, p.language, p.verified, p.status
+    FROM plan_users p JOIN public.roles r ON r.name = p.role_name AND r.provider = p.provider
+   WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND NOT p.adopt
+  ON CONFLICT (email, provider) DO UPDATE SET
+    name = EXCLUDED.name, external_id = EXCLUDED.external_id, password_digest = EXCLUDED.password_digest,
+    last_login = EXCLUDED.last_login, updated_at = EXCLUDED.updated_at, role_id = EXCLUDED.role_id,
+    language = EXCLUDED.language, verified = EXCLUDED.verified, status = EXCLUDED.status
+   WHERE (users.name, users.external_id, users.password_digest, users.last_login, users.updated_at, users.role_id,
+          users.language, users.verified, users.status)
+         IS DISTINCT FROM
+         (EXCLUDED.name, EXCLUDED.external_id, EXCLUDED.password_digest, EXCLUDED.last_login, EXCLUDED.updated_at,
+          EXCLUDED.role_id, EXCLUDED.language, EXCLUDED.verified, EXCLUDED.status)
+  RETURNING (xmax = 0) AS inserted)
+INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'users', NULL, count(*) FROM up GROUP BY inserted;
+
+INSERT INTO pg_temp.greenlight_data_clock VALUES ('users', clock_timestamp());
+
+\if :pause_before_rooms
+SELECT pg_sleep(:pause);
+\endif
+
+-- 5. Rooms, keyed on the friendly id (the link members know).
+CREATE FUNCTION settings_object(text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  -- v2 keeps room_settings as JSON text; anything that is not a JSON object counts as no settings.
+  IF $1 IS NULL OR $1 ~ '^\s*\{\s*\}\s*$' THEN
+    RETURN '{}'::jsonb;
+  END IF;
+  BEGIN
+    RETURN CASE WHEN jsonb_typeof($1::jsonb) = 'object' THEN $1::jsonb ELSE '{}'::jsonb END;
+  EXCEPTION WHEN others THEN
+    RETURN '{}'::jsonb;
+  END;
+END $$;
+CREATE TABLE want_rooms AS
+SELECT p.*, u.id AS user_id, settings_object(p.room_settings) AS settings FROM plan_rooms p
+  JOIN public.users u ON u.email = p.owner_email AND u.provider = p.owner_provider
+ WHERE p.skip_reason IS NULL;
+ANALYZE want_rooms;
+WITH up AS (
+  INSERT INTO public.rooms (user_id, name, friendly_id, meeting_id, last_session, created_at, updated_at)
+  SELECT user_id, name, friendly_id, meeting_id, last_session, created_at, updated_at FROM want_rooms
+  ON CONFLICT (friendly_id) DO UPDATE SET
+    user_id = EXCLUDED.user_id, name = EXCLUDED.name, last_session = EXCLUDED.last_session,
+    updated_at = EXCLUDED.updated_at
+   WHERE (rooms.user_id, rooms.name, rooms.last_session, rooms.updated_at)
+         IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.name, EXCLUDED.last_session, EXCLUDED.updated_at)
+  RETURNING (xmax = 0) AS inserted)
+INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'rooms', NULL, count(*) FROM up GROUP BY inserted;
+
+INSERT INTO pg_temp.greenlight_data_clock VALUES ('rooms', clock_timestamp());
+
+-- 6. One room_meeting_options row per meeting option for every migrated room:
+-- the mapped v2 setting or access code when the room has one, else the option's default.
+CREATE TABLE setting_map AS
+SELECT m.key, m.value ->> 'option' AS option, m.value ->> 'kind' AS kind
+  FROM jsonb_each((:'maps'::jsonb) -> 'room_settings') m
+UNION ALL
+SELECT c.key, c.value, 'column' FROM jsonb_each_text((:'maps'::jsonb) -> 'room_columns') c;
+ANALYZE setting_map;
+CREATE TABLE want_options AS
+SELECT t.id AS room_id, o.id AS meeting_option_id, o.name AS option_name,
+       coalesce(
+         CASE m.kind
+           WHEN 'column' THEN nullif(CASE m.key WHEN 'access_code' THEN w.access_code ELSE w.moderator_access_code END, '')
+           WHEN 'guest_policy' THEN CASE WHEN w.settings ->> m.key IS NULL THEN NULL
+                                         WHEN lower(w.settings ->> m.key) IN ('true', '1', 't', 'yes') THEN 'ASK_MODERATOR'
+                                         ELSE 'ALWAYS_ACCEPT' END
+           WHEN 'bool' THEN CASE WHEN w.settings ->> m.key IS NULL THEN NULL
+                                 WHEN lower(w.settings ->> m.key) IN ('true', '1', 't', 'yes') THEN 'true'
+                                 ELSE 'false' END END,
+         o.default_value) AS value,
+       w.created_at, w.updated_at
+  FROM want_rooms w
+  JOIN public.rooms t ON t.friendly_id = w.friendly_id
+  CROSS JOIN public.meeting_options o
+  LEFT JOIN setting_map m ON m.option = o.name;
+ANALYZE want_options;
+CREATE INDEX ON want_options (room_id, meeting_option_id);
+WITH up AS (
+  UPDATE public.room_meeting_options t SET value = w.value, updated_at = w.updated_at
+    FROM want_options w
+   WHERE t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id AND t.value IS DISTINCT FROM w.value
+  RETURNING 1)
+INSERT INTO report SELECT 'updated', 'room_meeting_options', NULL, count(*) FROM up;
+CREATE TABLE new_options AS
+SELECT w.room_id, w.meeting_option_id, w.value, w.created_at, w.updated_at FROM want_options w
+ WHERE NOT EXISTS (SELECT 1 FROM public.room_meeting_options t
+                    WHERE t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id);
+ANALYZE new_options;
+-- A first migration adds most of the table: load it in bulk (files/bulk-load.sql).
+SELECT :bulk_load_rows::bigint > 0 AND n >= :bulk_load_rows::bigint
+       AND n * 4 >= (SELECT count(*) FROM public.room_meeting_options) AS greenlight_data_bulk
+  FROM (SELECT count(*) AS n FROM new_options) c \gset
+\if :greenlight_data_bulk
+SELECT bulk_load_begin('public.room_meeting_options');
+INSERT INTO bulk_loaded VALUES ('room_meeting_options');
+\endif
+INSERT INTO public.room_meeting_options (room_id, meeting_option_id, value, created_at, updated_at)
+SELECT room_id, meeting_option_id, value, created_at, updated_at FROM new_options;
+INSERT INTO report SELECT 'created', 'room_meeting_options', NULL, count(*) FROM new_options;
+\if :greenlight_data_bulk
+SELECT bulk_load_end('public.room_meeting_options');
+\endif
+
+INSERT INTO pg_temp.greenlight_data_clock VALUES ('room_meeting_options', clock_timestamp());
+
+-- 7. Shared accesses (v2 may hold duplicates; the owner needs no share).
+CREATE TABLE want_shares AS
+SELECT DISTINCT ON (u.id, w.friendly_id) u.id AS user_id, t.id AS room_id, w.friendly_id, p.email, p.provider,
+       s.created_at, s.updated_at
+  FROM shared_accesses s
+  JOIN want_rooms w ON w.src_id = s.room_id
+  JOIN public.rooms t ON t.friendly_id = w.friendly_id
+  JOIN plan_users q ON q.src_id = s.user_id AND q.skip_reason IS NULL
+  JOIN plan_users p ON p.src_id = q.survivor_id
+  JOIN public.users u ON u.email = p.email AND u.provider = p.provider
+ WHERE u.id <> t.user_id
+ ORDER BY u.id, w.friendly_id, s.id;
+ANALYZE want_shares;
+WITH ins AS (
+  INSERT INTO public.shared_accesses (user_id, room_id, created_at, updated_at)
+  SELECT user_id, room_id, created_at, updated_at FROM want_shares
+  ON CONFLICT (user_id, room_id) DO NOTHING
+  RETURNING 1)
+INSERT INTO report SELECT 'created', 'shared_accesses', NULL, count(*) FROM ins;
+
+INSERT INTO pg_temp.greenlight_data_clock VALUES ('shared_accesses', clock_timestamp());
+
+-- 8. Site settings (all three colours and PreuploadPresentation included).
+CREATE TABLE want_site_settings AS
+SELECT DISTINCT ON (st.id, (:'provider_map'::jsonb) ->> s.provider)
+       st.id AS setting_id, st.name, (:'provider_map'::jsonb) ->> s.provider AS provider,
+       CASE st.name
+         WHEN 'RegistrationMethod' THEN coalesce((:'maps'::jsonb) -> 'registration_methods' ->> f.value, 'open')
+         WHEN 'ShareRooms' THEN CASE WHEN lower(coalesce(f.value, '')) IN ('true', '1', 't', 'yes') THEN 'true' ELSE 'false' END
+         WHEN 'PreuploadPresentation' THEN CASE WHEN lower(coalesce(f.value, '')) IN ('true', '1', 't', 'yes') THEN 'true' ELSE 'false' END
+         ELSE coalesce(f.value, '') END AS value
+  FROM features f
+  JOIN settings s ON s.id = f.setting_id
+  JOIN public.settings st ON st.name = (:'maps'::jsonb) -> 'site_settings' ->> f.name
+ WHERE (:'provider_map'::jsonb) ? s.provider
+ ORDER BY st.id, (:'provider_map'::jsonb) ->> s.provider, f.id DESC;
+ANALYZE want_site_settings;
+WITH up AS (
+  UPDATE public.site_settings t SET value = w.value, updated_at = now()
+    FROM want_site_settings w
+   WHERE t.setting_id = w.setting_id AND t.provider = w.provider AND t.value IS DISTINCT FROM w.value
+  RETURNING 1)
+INSERT INTO report SELECT 'updated', 'site_settings', NULL, count(*) FROM up;
+WITH ins AS (
+  INSERT INTO public.site_settings (setting_id, value, provider, created_at, updated_at)
+  SELECT w.setting_id, w.value, w.provider, now(), now() FROM want_site_settings w
+   WHERE NOT EXISTS (SELECT 1 FROM public.site_settings t WHERE t.setting_id = w.setting_id AND t.provider = w.provider)
+  RETURNING 1)
+INSERT INTO report SELECT 'created', 'site_settings', NULL, count(*) FROM ins;
+INSERT INTO pg_temp.greenlight_data_clock VALUES ('transformed', clock_timestamp());
+
+-- 9. Verify every migrated entity against the snapshot.
+INSERT INTO mismatches
+SELECT 'user', p.email || ' (' || p.provider || ')',
+       CASE WHEN u.id IS NULL THEN 'missing on the target'
+            WHEN u.password_digest IS DISTINCT FROM p.password_digest THEN 'password digest differs'
+            WHEN u.external_id IS DISTINCT FROM p.external_id THEN 'external id differs'
+            ELSE 'created_at differs' END
+  FROM plan_users p LEFT JOIN public.users u ON u.email = p.email AND u.provider = p.provider
+ WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND NOT p.adopt
+   AND (u.id IS NULL OR (u.password_digest, u.external_id, u.created_at) IS DISTINCT FROM (p.password_digest, p.external_id, p.created_at));
+INSERT INTO mismatches
+SELECT 'room', p.friendly_id,
+       CASE WHEN t.id IS NULL THEN 'missing on the target'
+            WHEN t.meeting_id IS DISTINCT FROM p.meeting_id THEN 'meeting id differs'
+            ELSE 'owner differs' END
+  FROM plan_rooms p
+  LEFT JOIN public.rooms t ON t.friendly_id = p.friendly_id
+  LEFT JOIN public.users u ON u.id = t.user_id
+ WHERE p.skip_reason IS NULL
+   AND (t.id IS NULL OR (t.meeting_id, u.email, u.provider) IS DISTINCT FROM (p.meeting_id, p.owner_email, p.owner_provider));
+INSERT INTO mismatches
+SELECT 'room count', e.email || ' (' || e.provider || ')', format('%s rooms expected, %s on the target', e.n, coalesce(a.n, 0))
+  FROM (SELECT owner_email AS email, owner_provider AS provider, count(*) AS n FROM plan_rooms
+         WHERE skip_reason IS NULL GROUP BY 1, 2) e
+  JOIN plan_users p ON p.email = e.email AND p.provider = e.provider AND p.survivor_id = p.src_id AND NOT p.adopt
+  JOIN public.users u ON u.email = e.email AND u.provider = e.provider
+  LEFT JOIN (SELECT user_id, count(*) AS n FROM public.rooms GROUP BY user_id) a ON a.user_id = u.id
+ WHERE e.n IS DISTINCT FROM a.n;
+INSERT INTO mismatches
+SELECT 'room options', w.friendly_id, format('%s meeting option rows, %s expected (one per option, values as mapped)', coalesce(a.n, 0), o.n)
+  FROM want_rooms w JOIN public.rooms t ON t.friendly_id = w.friendly_id
+  CROSS JOIN (SELECT count(*) AS n FROM public.meeting_options) o
+  LEFT JOIN (SELECT x.room_id, count(*) AS n, bool_and(x.value IS NOT DISTINCT FROM y.value) AS same
+               FROM public.room_meeting_options x
+               LEFT JOIN want_options y ON y.room_id = x.room_id AND y.meeting_option_id = x.meeting_option_id
+              GROUP BY x.room_id) a ON a.room_id = t.id
+ WHERE a.n IS DISTINCT FROM o.n OR NOT a.same;
+INSERT INTO mismatches
+SELECT 'shared access', w.email || ' -> ' || w.friendly_id, 'missing on the target'
+  FROM want_shares w
+ WHERE NOT EXISTS (SELECT 1 FROM public.shared_accesses t WHERE t.user_id = w.user_id AND t.room_id = w.room_id);
+INSERT INTO mismatches
+SELECT 'site setting', w.name || ' (' || w.provider || ')', format('expected %L', w.value)
+  FROM want_site_settings w
+ WHERE NOT EXISTS (SELECT 1 FROM public.site_settings t
+                    WHERE t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value);
+INSERT INTO pg_temp.greenlight_data_clock VALUES ('verified', clock_timestamp());
+
+-- 10. The report, then commit or roll back.
+SELECT (:'dry_run'::boolean OR EXISTS (SELECT 1 FROM mismatches)) AS greenlight_data_rollback \gset
+SELECT json_build_object(
+  'mode', 'v2_to_v3',
+  'dry_run', :'dry_run'::boolean,
+  'committed', NOT :'greenlight_data_rollback'::boolean,
+  'problems', '[]'::json,
+  'source', (SELECT json_object_agg(tbl, n) FROM manifest),
+  'created', (SELECT json_object_agg(e, coalesce((SELECT sum(n) FROM report r WHERE r.section = 'created' AND r.entity = e), 0))
+                FROM unnest(ARRAY['users', 'roles', 'role_permissions', 'rooms', 'room_meeting_options', 'shared_accesses', 'site_settings']) e),
+  'updated', (SELECT json_object_agg(e, coalesce((SELECT sum(n) FROM report r WHERE r.section = 'updated' AND r.entity = e), 0))
+                FROM unnest(ARRAY['users', 'roles', 'role_permissions', 'rooms', 'room_meeting_options', 'site_settings']) e),
+  'skipped', json_build_object(
+     'users', (SELECT coalesce(json_object_agg(reason, n), '{}') FROM (
+                 SELECT skip_reason AS reason, count(*) AS n FROM plan_users WHERE skip_reason IS NOT NULL GROUP BY 1
+                 UNION ALL SELECT 'merged into another account', count(*) FROM plan_users
+                  WHERE skip_reason IS NULL AND survivor_id <> src_id HAVING count(*) > 0) x),
+     'users_adopted', (SELECT count(*) FROM plan_users WHERE adopt AND survivor_id = src_id),
+     'rooms', (SELECT coalesce(json_object_agg(skip_reason, n), '{}') FROM (
+                 SELECT skip_reason, count(*) AS n FROM plan_rooms WHERE skip_reason IS NOT NULL GROUP BY 1) x),
+     'shared_accesses_existing', (SELECT count(*) FROM want_shares)
+                                 - coalesce((SELECT sum(n) FROM report WHERE section = 'created' AND entity = 'shared_accesses'), 0)),
+  'verification', json_build_object(
+     'users', json_build_object('eligible', (SELECT count(*) FROM plan_users WHERE skip_reason IS NULL AND survivor_id = src_id),
+                                'present', (SELECT count(*) FROM plan_users p JOIN public.users u ON u.email = p.email AND u.provider = p.provider
+                                             WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id)),
+     'rooms', json_build_object('eligible', (SELECT count(*) FROM plan_rooms WHERE skip_reason IS NULL),
+                                'present', (SELECT count(*) FROM plan_rooms p JOIN public.rooms t ON t.friendly_id = p.friendly_id
+                                             AND t.meeting_id = p.meeting_id WHERE p.skip_reason IS NULL)),
+     'shared_accesses', json_build_object('eligible', (SELECT count(*) FROM want_shares),
+                                'present', (SELECT count(*) FROM want_shares w JOIN public.shared_accesses t
+                                             ON t.user_id = w.user_id AND t.room_id = w.room_id)),
+     'room_meeting_options', json_build_object('eligible', (SELECT count(*) FROM want_options),
+                                'present', (SELECT count(*) FROM want_options w JOIN public.room_meeting_options t
+                                             ON t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id AND t.value = w.value)),
+     'site_settings', json_build_object('eligible', (SELECT count(*) FROM want_site_settings),
+                                'present', (SELECT count(*) FROM want_site_settings w JOIN public.site_settings t
+                                             ON t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value))),
+  'bulk_loaded', (SELECT coalesce(json_agg(tbl), '[]') FROM bulk_loaded),
+  'mismatch_count', (SELECT count(*) FROM mismatches),
+  'mismatches', (SELECT coalesce(json_agg(json_build_object('entity', entity, 'key', key, 'issue', issue)), '[]')
+                   FROM (SELECT * FROM mismatches ORDER BY entity, key LIMIT 50) m),
+  'recordings', 'not migrated by this role: run Greenlight''s rake server_recordings_sync on the target',
+  'timings_ms', (SELECT json_object_agg(step, round(extract(epoch FROM at - (SELECT at FROM pg_temp.greenlight_data_clock WHERE step = 'start')) * 1000))
+                   FROM pg_temp.greenlight_data_clock WHERE step <> 'start'))::text;
+\if :greenlight_data_rollback
+ROLLBACK;
+\else
+DROP SCHEMA greenlight_data_staging CASCADE;
+COMMIT;
+\endif
