@@ -11,17 +11,17 @@ CREATE TEMP TABLE greenlight_data_clock AS SELECT 'start'::text AS step, clock_t
 DROP SCHEMA IF EXISTS greenlight_data_staging CASCADE;
 CREATE SCHEMA greenlight_data_staging;
 SET LOCAL search_path = greenlight_data_staging, public;
-CREATE TABLE users (id bigint PRIMARY KEY, provider varchar, name varchar, email varchar, social_uid varchar,
+CREATE UNLOGGED TABLE users (id bigint PRIMARY KEY, provider varchar, name varchar, email varchar, social_uid varchar,
   password_digest varchar, email_verified boolean, language varchar, deleted boolean, role_id integer,
   last_login timestamp, activated_at timestamp, created_at timestamp, updated_at timestamp);
-CREATE TABLE rooms (id bigint PRIMARY KEY, user_id integer, name varchar, uid varchar, bbb_id varchar,
+CREATE UNLOGGED TABLE rooms (id bigint PRIMARY KEY, user_id integer, name varchar, uid varchar, bbb_id varchar,
   last_session timestamp, room_settings varchar, access_code varchar, moderator_access_code varchar,
   deleted boolean, created_at timestamp, updated_at timestamp);
-CREATE TABLE shared_accesses (id bigint PRIMARY KEY, room_id integer, user_id integer,
+CREATE UNLOGGED TABLE shared_accesses (id bigint PRIMARY KEY, room_id integer, user_id integer,
   created_at timestamp, updated_at timestamp);
-CREATE TABLE roles (id bigint PRIMARY KEY, name varchar, provider varchar, colour varchar,
+CREATE UNLOGGED TABLE roles (id bigint PRIMARY KEY, name varchar, provider varchar, colour varchar,
   created_at timestamp, updated_at timestamp);
-CREATE TABLE role_permissions (id bigint PRIMARY KEY, role_id integer, name varchar, value varchar, enabled boolean);
-CREATE TABLE settings (id bigint PRIMARY KEY, provider varchar);
-CREATE TABLE features (id bigint PRIMARY KEY, setting_id integer, name varchar, value varchar, enabled boolean);
-CREATE TABLE manifest (tbl text PRIMARY KEY, n bigint, digest text);
+CREATE UNLOGGED TABLE role_permissions (id bigint PRIMARY KEY, role_id integer, name varchar, value varchar, enabled boolean);
+CREATE UNLOGGED TABLE settings (id bigint PRIMARY KEY, provider varchar);
+CREATE UNLOGGED TABLE features (id bigint PRIMARY KEY, setting_id integer, name varchar, value varchar, enabled boolean);
+CREATE UNLOGGED TABLE manifest (tbl text PRIMARY KEY, n bigint, digest text);

@@ -13,28 +13,28 @@ CREATE TEMP TABLE greenlight_data_clock AS SELECT 'start'::text AS step, clock_t
 DROP SCHEMA IF EXISTS greenlight_data_staging CASCADE;
 CREATE SCHEMA greenlight_data_staging;
 SET LOCAL search_path = greenlight_data_staging, public;
-CREATE TABLE users (id uuid PRIMARY KEY, name varchar, email varchar, external_id varchar, provider varchar,
+CREATE UNLOGGED TABLE users (id uuid PRIMARY KEY, name varchar, email varchar, external_id varchar, provider varchar,
   password_digest varchar, last_login timestamp, role_id uuid, language varchar, verified boolean, status integer,
   created_at timestamp, updated_at timestamp);
-CREATE TABLE roles (id uuid PRIMARY KEY, name varchar, color varchar, provider varchar,
+CREATE UNLOGGED TABLE roles (id uuid PRIMARY KEY, name varchar, color varchar, provider varchar,
   created_at timestamp, updated_at timestamp);
-CREATE TABLE permissions (id uuid PRIMARY KEY, name varchar);
-CREATE TABLE role_permissions (id uuid PRIMARY KEY, role_id uuid, permission_id uuid, value varchar,
+CREATE UNLOGGED TABLE permissions (id uuid PRIMARY KEY, name varchar);
+CREATE UNLOGGED TABLE role_permissions (id uuid PRIMARY KEY, role_id uuid, permission_id uuid, value varchar,
   created_at timestamp, updated_at timestamp);
-CREATE TABLE rooms (id uuid PRIMARY KEY, user_id uuid, name varchar, friendly_id varchar, meeting_id varchar,
+CREATE UNLOGGED TABLE rooms (id uuid PRIMARY KEY, user_id uuid, name varchar, friendly_id varchar, meeting_id varchar,
   last_session timestamp, created_at timestamp, updated_at timestamp);
-CREATE TABLE meeting_options (id uuid PRIMARY KEY, name varchar, default_value varchar);
-CREATE TABLE room_meeting_options (id uuid PRIMARY KEY, room_id uuid, meeting_option_id uuid, value varchar,
+CREATE UNLOGGED TABLE meeting_options (id uuid PRIMARY KEY, name varchar, default_value varchar);
+CREATE UNLOGGED TABLE room_meeting_options (id uuid PRIMARY KEY, room_id uuid, meeting_option_id uuid, value varchar,
   created_at timestamp, updated_at timestamp);
-CREATE TABLE shared_accesses (id uuid PRIMARY KEY, user_id uuid, room_id uuid, created_at timestamp, updated_at timestamp);
-CREATE TABLE settings (id uuid PRIMARY KEY, name varchar);
-CREATE TABLE site_settings (id uuid PRIMARY KEY, setting_id uuid, value varchar, provider varchar,
+CREATE UNLOGGED TABLE shared_accesses (id uuid PRIMARY KEY, user_id uuid, room_id uuid, created_at timestamp, updated_at timestamp);
+CREATE UNLOGGED TABLE settings (id uuid PRIMARY KEY, name varchar);
+CREATE UNLOGGED TABLE site_settings (id uuid PRIMARY KEY, setting_id uuid, value varchar, provider varchar,
   created_at timestamp, updated_at timestamp);
-CREATE TABLE recordings (id uuid PRIMARY KEY, room_id uuid, name varchar, record_id varchar, visibility varchar,
+CREATE UNLOGGED TABLE recordings (id uuid PRIMARY KEY, room_id uuid, name varchar, record_id varchar, visibility varchar,
   length integer, participants integer, protectable boolean, recorded_at timestamp,
   created_at timestamp, updated_at timestamp);
-CREATE TABLE formats (id uuid PRIMARY KEY, recording_id uuid, recording_type varchar, url varchar,
+CREATE UNLOGGED TABLE formats (id uuid PRIMARY KEY, recording_id uuid, recording_type varchar, url varchar,
   created_at timestamp, updated_at timestamp);
-CREATE TABLE rooms_configurations (id uuid PRIMARY KEY, meeting_option_id uuid, provider varchar, value varchar,
+CREATE UNLOGGED TABLE rooms_configurations (id uuid PRIMARY KEY, meeting_option_id uuid, provider varchar, value varchar,
   created_at timestamp, updated_at timestamp);
-CREATE TABLE manifest (tbl text PRIMARY KEY, n bigint, digest text);
+CREATE UNLOGGED TABLE manifest (tbl text PRIMARY KEY, n bigint, digest text);

@@ -11,10 +11,9 @@
 -- email_as_external_id, dry_run (true|false), pause (seconds), bulk_load_rows.
 \set ON_ERROR_STOP 1
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('loaded', clock_timestamp());
-CREATE TABLE report (section text, entity text, reason text, n bigint);
-CREATE TABLE problems (message text);
-CREATE TABLE mismatches (entity text, key text, issue text);
-CREATE TABLE bulk_loaded (tbl text);
+CREATE UNLOGGED TABLE report (section text, entity text, reason text, n bigint);
+CREATE UNLOGGED TABLE problems (message text);
+CREATE UNLOGGED TABLE mismatches (entity text, key text, issue text);
 ANALYZE users; ANALYZE rooms; ANALYZE shared_accesses;
 
 -- 1. The transfer: the staging tables hold what the source snapshot held.
@@ -34,7 +33,7 @@ INSERT INTO problems SELECT 'The export did not arrive whole: ' || string_agg(ke
   FROM mismatches WHERE entity = 'transfer' HAVING count(*) > 0;
 
 -- 2. Plan the users: one row per source user with its disposition.
-CREATE TABLE plan_users AS
+CREATE UNLOGGED TABLE plan_users AS
 SELECT u.id AS src_id,
        lower(btrim(u.email)) AS email,
        (:'provider_map'::jsonb) ->> u.provider AS provider,
@@ -67,7 +66,7 @@ SELECT format('Source provider %L (%s users) is not in greenlight_data_provider_
   FROM plan_users WHERE skip_reason IS NULL AND provider IS NULL GROUP BY src_provider;
 
 -- Two source accounts, one email (case-insensitive), one target provider.
-CREATE TABLE dup_emails AS
+CREATE UNLOGGED TABLE dup_emails AS
 SELECT email, provider, array_agg(src_id ORDER BY last_login DESC NULLS LAST, src_id) AS ids,
        string_agg(format('%s (%s)', src_id, src_provider), ', ' ORDER BY src_id) AS accounts
   FROM plan_users WHERE skip_reason IS NULL AND provider IS NOT NULL
@@ -84,7 +83,7 @@ UPDATE plan_users p SET survivor_id = d.ids[1] FROM dup_emails d
 
 -- A target account with the same email and provider that this migration did not
 -- create (it keeps the source's created_at, so a different one is someone else's).
-CREATE TABLE target_conflicts AS
+CREATE UNLOGGED TABLE target_conflicts AS
 SELECT p.src_id, p.email, p.provider FROM plan_users p JOIN public.users t ON t.email = p.email AND t.provider = p.provider
  WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND t.created_at IS DISTINCT FROM p.created_at
    AND NOT (:'email_conflict' = 'fail' AND EXISTS (SELECT 1 FROM dup_emails d WHERE d.email = p.email AND d.provider = p.provider));
@@ -99,7 +98,7 @@ UPDATE plan_users p SET adopt = true FROM target_conflicts c
  WHERE :'email_conflict' = 'merge' AND p.survivor_id = c.src_id AND p.skip_reason IS NULL;
 
 -- Roles: custom v2 roles of the providers in the map, built-ins that must exist.
-CREATE TABLE plan_roles AS
+CREATE UNLOGGED TABLE plan_roles AS
 SELECT DISTINCT ON (v3_name, provider) r.id AS src_id, upper(left(r.name, 1)) || lower(substr(r.name, 2)) AS v3_name,
        (:'provider_map'::jsonb) ->> r.provider AS provider, coalesce(r.colour, '') AS color, r.created_at, r.updated_at
   FROM roles r
@@ -115,7 +114,7 @@ SELECT format('The target has no role %s for provider %s, which %s migrated user
    AND NOT EXISTS (SELECT 1 FROM plan_roles c WHERE c.v3_name = n.role_name AND c.provider = n.provider);
 
 -- Rooms: live rooms of migrated owners, keyed on their link (friendly id).
-CREATE TABLE plan_rooms AS
+CREATE UNLOGGED TABLE plan_rooms AS
 SELECT r.id AS src_id, r.uid AS friendly_id, r.bbb_id AS meeting_id, coalesce(nullif(btrim(r.name), ''), r.uid) AS name,
        o.email AS owner_email, o.provider AS owner_provider, r.last_session, r.created_at, r.updated_at,
        r.room_settings, r.access_code, r.moderator_access_code,
@@ -167,7 +166,7 @@ WITH up AS (
   RETURNING (xmax = 0) AS inserted)
 INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'roles', NULL, count(*) FROM up GROUP BY inserted;
 
-CREATE TABLE want_role_permissions AS
+CREATE UNLOGGED TABLE want_role_permissions AS
 SELECT t.id AS role_id, perm.id AS permission_id,
        coalesce(granted.value, base.value, 'false') AS value, c.created_at, c.updated_at
   FROM plan_roles c
@@ -198,25 +197,36 @@ INSERT INTO report SELECT 'created', 'role_permissions', NULL, count(*) FROM ins
 
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('roles', clock_timestamp());
 
--- 4. Users (the survivors; adopted target accounts keep their own credentials).
+-- 4. Users (the survivors; adopted target accounts keep their own credentials),
+-- keyed on (email, provider): changed ones updated, missing ones inserted.
+CREATE UNLOGGED TABLE want_users AS
+SELECT p.name, p.email, p.external_id, p.provider, p.password_digest, p.last_login, p.created_at, p.updated_at,
+       r.id AS role_id, p.language, p.verified, p.status, t.id AS target_id
+  FROM plan_users p
+  JOIN public.roles r ON r.name = p.role_name AND r.provider = p.provider
+  LEFT JOIN public.users t ON t.email = p.email AND t.provider = p.provider
+ WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND NOT p.adopt;
 WITH up AS (
+  UPDATE public.users t SET
+    name = w.name, external_id = w.external_id, password_digest = w.password_digest, last_login = w.last_login,
+    updated_at = w.updated_at, role_id = w.role_id, language = w.language, verified = w.verified, status = w.status
+    FROM want_users w
+   WHERE t.id = w.target_id
+     AND (t.name, t.external_id, t.password_digest, t.last_login, t.updated_at, t.role_id, t.language, t.verified, t.status)
+         IS DISTINCT FROM
+         (w.name, w.external_id, w.password_digest, w.last_login, w.updated_at, w.role_id, w.language, w.verified, w.status)
+  RETURNING 1)
+INSERT INTO report SELECT 'updated', 'users', NULL, count(*) FROM up;
+SELECT bulk_load_begin('public.users', (SELECT count(*) FROM want_users WHERE target_id IS NULL), :bulk_load_rows);
+WITH ins AS (
   INSERT INTO public.users (name, email, external_id, provider, password_digest, last_login, created_at, updated_at,
                             role_id, language, verified, status)
-  SELECT p.name, p.email, p.external_id, p.provider, p.password_digest, p.last_login, p.created_at, p.updated_at,
-         r.id, p.language, p.verified, p.status
-    FROM plan_users p JOIN public.roles r ON r.name = p.role_name AND r.provider = p.provider
-   WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND NOT p.adopt
-  ON CONFLICT (email, provider) DO UPDATE SET
-    name = EXCLUDED.name, external_id = EXCLUDED.external_id, password_digest = EXCLUDED.password_digest,
-    last_login = EXCLUDED.last_login, updated_at = EXCLUDED.updated_at, role_id = EXCLUDED.role_id,
-    language = EXCLUDED.language, verified = EXCLUDED.verified, status = EXCLUDED.status
-   WHERE (users.name, users.external_id, users.password_digest, users.last_login, users.updated_at, users.role_id,
-          users.language, users.verified, users.status)
-         IS DISTINCT FROM
-         (EXCLUDED.name, EXCLUDED.external_id, EXCLUDED.password_digest, EXCLUDED.last_login, EXCLUDED.updated_at,
-          EXCLUDED.role_id, EXCLUDED.language, EXCLUDED.verified, EXCLUDED.status)
-  RETURNING (xmax = 0) AS inserted)
-INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'users', NULL, count(*) FROM up GROUP BY inserted;
+  SELECT name, email, external_id, provider, password_digest, last_login, created_at, updated_at,
+         role_id, language, verified, status
+    FROM want_users WHERE target_id IS NULL
+  RETURNING 1)
+INSERT INTO report SELECT 'created', 'users', NULL, count(*) FROM ins;
+SELECT bulk_load_end('public.users');
 
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('users', clock_timestamp());
 
@@ -237,83 +247,110 @@ BEGIN
     RETURN '{}'::jsonb;
   END;
 END $$;
-CREATE TABLE want_rooms AS
-SELECT p.*, u.id AS user_id, settings_object(p.room_settings) AS settings FROM plan_rooms p
+CREATE UNLOGGED TABLE want_rooms AS
+SELECT p.*, u.id AS user_id, t.id AS target_id FROM plan_rooms p
   JOIN public.users u ON u.email = p.owner_email AND u.provider = p.owner_provider
+  LEFT JOIN public.rooms t ON t.friendly_id = p.friendly_id
  WHERE p.skip_reason IS NULL;
 ANALYZE want_rooms;
 WITH up AS (
+  UPDATE public.rooms t SET user_id = w.user_id, name = w.name, last_session = w.last_session, updated_at = w.updated_at
+    FROM want_rooms w
+   WHERE t.id = w.target_id
+     AND (t.user_id, t.name, t.last_session, t.updated_at) IS DISTINCT FROM (w.user_id, w.name, w.last_session, w.updated_at)
+  RETURNING 1)
+INSERT INTO report SELECT 'updated', 'rooms', NULL, count(*) FROM up;
+SELECT bulk_load_begin('public.rooms', (SELECT count(*) FROM want_rooms WHERE target_id IS NULL), :bulk_load_rows);
+WITH ins AS (
   INSERT INTO public.rooms (user_id, name, friendly_id, meeting_id, last_session, created_at, updated_at)
   SELECT user_id, name, friendly_id, meeting_id, last_session, created_at, updated_at FROM want_rooms
-  ON CONFLICT (friendly_id) DO UPDATE SET
-    user_id = EXCLUDED.user_id, name = EXCLUDED.name, last_session = EXCLUDED.last_session,
-    updated_at = EXCLUDED.updated_at
-   WHERE (rooms.user_id, rooms.name, rooms.last_session, rooms.updated_at)
-         IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.name, EXCLUDED.last_session, EXCLUDED.updated_at)
-  RETURNING (xmax = 0) AS inserted)
-INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'rooms', NULL, count(*) FROM up GROUP BY inserted;
+   WHERE target_id IS NULL
+  RETURNING 1)
+INSERT INTO report SELECT 'created', 'rooms', NULL, count(*) FROM ins;
+SELECT bulk_load_end('public.rooms');
 
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('rooms', clock_timestamp());
 
 -- 6. One room_meeting_options row per meeting option for every migrated room:
 -- the mapped v2 setting or access code when the room has one, else the option's default.
-CREATE TABLE setting_map AS
+-- Worked out per room (an array of values in option_list order) and written per option.
+CREATE UNLOGGED TABLE setting_map AS
 SELECT m.key, m.value ->> 'option' AS option, m.value ->> 'kind' AS kind
   FROM jsonb_each((:'maps'::jsonb) -> 'room_settings') m
 UNION ALL
 SELECT c.key, c.value, 'column' FROM jsonb_each_text((:'maps'::jsonb) -> 'room_columns') c;
-ANALYZE setting_map;
-CREATE TABLE want_options AS
-SELECT t.id AS room_id, o.id AS meeting_option_id, o.name AS option_name,
-       coalesce(
-         CASE m.kind
-           WHEN 'column' THEN nullif(CASE m.key WHEN 'access_code' THEN w.access_code ELSE w.moderator_access_code END, '')
-           WHEN 'guest_policy' THEN CASE WHEN w.settings ->> m.key IS NULL THEN NULL
-                                         WHEN lower(w.settings ->> m.key) IN ('true', '1', 't', 'yes') THEN 'ASK_MODERATOR'
-                                         ELSE 'ALWAYS_ACCEPT' END
-           WHEN 'bool' THEN CASE WHEN w.settings ->> m.key IS NULL THEN NULL
-                                 WHEN lower(w.settings ->> m.key) IN ('true', '1', 't', 'yes') THEN 'true'
-                                 ELSE 'false' END END,
-         o.default_value) AS value,
-       w.created_at, w.updated_at
+CREATE UNLOGGED TABLE option_list AS
+SELECT (row_number() OVER (ORDER BY o.name))::int AS ord, o.id, o.name, o.default_value, m.key, m.kind
+  FROM public.meeting_options o LEFT JOIN setting_map m ON m.option = o.name;
+SELECT count(*) AS n_options, (1::bigint << (count(*)::int + 1)) - 2 AS all_options FROM option_list \gset
+-- The option values a v2 room_settings text gives (the default where it sets none), once per
+-- distinct text; a room with an access code gets its own array.
+CREATE UNLOGGED TABLE settings_values AS
+SELECT d.room_settings,
+       ARRAY(SELECT coalesce(CASE WHEN o.kind NOT IN ('guest_policy', 'bool') OR j.settings ->> o.key IS NULL THEN NULL
+                                  WHEN lower(j.settings ->> o.key) IN ('true', '1', 't', 'yes')
+                                       THEN CASE o.kind WHEN 'guest_policy' THEN 'ASK_MODERATOR' ELSE 'true' END
+                                  ELSE CASE o.kind WHEN 'guest_policy' THEN 'ALWAYS_ACCEPT' ELSE 'false' END END,
+                             o.default_value)
+               FROM option_list o ORDER BY o.ord) AS vals
+  FROM (SELECT DISTINCT coalesce(room_settings, '') AS room_settings FROM want_rooms) d
+ CROSS JOIN LATERAL (SELECT settings_object(d.room_settings) AS settings) j;
+CREATE UNLOGGED TABLE want_options AS
+SELECT t.id AS room_id, w.friendly_id, w.created_at, w.updated_at,
+       CASE WHEN coalesce(w.access_code, '') = '' AND coalesce(w.moderator_access_code, '') = '' THEN v.vals
+            ELSE ARRAY(SELECT CASE WHEN o.kind IS DISTINCT FROM 'column' THEN v.vals[o.ord]
+                                   ELSE coalesce(nullif(CASE o.key WHEN 'access_code' THEN w.access_code
+                                                                   ELSE w.moderator_access_code END, ''), o.default_value) END
+                         FROM option_list o ORDER BY o.ord) END AS vals
   FROM want_rooms w
   JOIN public.rooms t ON t.friendly_id = w.friendly_id
-  CROSS JOIN public.meeting_options o
-  LEFT JOIN setting_map m ON m.option = o.name;
+  JOIN settings_values v ON v.room_settings = coalesce(w.room_settings, '');
 ANALYZE want_options;
-CREATE INDEX ON want_options (room_id, meeting_option_id);
+-- What a migrated room holds: its option rows, one bit per option present, and how
+-- many carry the wanted value. Complete: n = n_options, options = all_options, same = n.
+CREATE VIEW room_options_state AS
+SELECT x.room_id, count(*) AS n, bit_or(1::bigint << o.ord) AS options,
+       count(*) FILTER (WHERE x.value IS NOT DISTINCT FROM w.vals[o.ord]) AS same
+  FROM want_options w
+  JOIN public.room_meeting_options x ON x.room_id = w.room_id
+  JOIN option_list o ON o.id = x.meeting_option_id
+ GROUP BY x.room_id;
+CREATE UNLOGGED TABLE have_options AS SELECT * FROM room_options_state;
+-- Rooms with some option rows, but not the wanted ones: fixed option by option.
+CREATE UNLOGGED TABLE fix_options AS
+SELECT w.room_id, o.id AS meeting_option_id, w.vals[o.ord] AS value, w.created_at, w.updated_at
+  FROM want_options w JOIN have_options h ON h.room_id = w.room_id CROSS JOIN option_list o
+ WHERE (h.n, h.options, h.same) IS DISTINCT FROM (:n_options, :all_options, h.n);
 WITH up AS (
-  UPDATE public.room_meeting_options t SET value = w.value, updated_at = w.updated_at
-    FROM want_options w
-   WHERE t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id AND t.value IS DISTINCT FROM w.value
+  UPDATE public.room_meeting_options t SET value = f.value, updated_at = f.updated_at
+    FROM fix_options f
+   WHERE t.room_id = f.room_id AND t.meeting_option_id = f.meeting_option_id AND t.value IS DISTINCT FROM f.value
   RETURNING 1)
 INSERT INTO report SELECT 'updated', 'room_meeting_options', NULL, count(*) FROM up;
-CREATE TABLE new_options AS
-SELECT w.room_id, w.meeting_option_id, w.value, w.created_at, w.updated_at FROM want_options w
- WHERE NOT EXISTS (SELECT 1 FROM public.room_meeting_options t
-                    WHERE t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id);
-ANALYZE new_options;
--- A first migration adds most of the table: load it in bulk (files/bulk-load.sql).
-SELECT :bulk_load_rows::bigint > 0 AND n >= :bulk_load_rows::bigint
-       AND n * 4 >= (SELECT count(*) FROM public.room_meeting_options) AS greenlight_data_bulk
-  FROM (SELECT count(*) AS n FROM new_options) c \gset
-\if :greenlight_data_bulk
-SELECT bulk_load_begin('public.room_meeting_options');
-INSERT INTO bulk_loaded VALUES ('room_meeting_options');
-\endif
-INSERT INTO public.room_meeting_options (room_id, meeting_option_id, value, created_at, updated_at)
-SELECT room_id, meeting_option_id, value, created_at, updated_at FROM new_options;
-INSERT INTO report SELECT 'created', 'room_meeting_options', NULL, count(*) FROM new_options;
-\if :greenlight_data_bulk
+DELETE FROM fix_options f WHERE EXISTS (SELECT 1 FROM public.room_meeting_options t
+                                         WHERE t.room_id = f.room_id AND t.meeting_option_id = f.meeting_option_id);
+-- New rows: every option of a room that has none, the missing options of the others.
+SELECT bulk_load_begin('public.room_meeting_options',
+  (SELECT count(*) * :n_options FROM want_options w WHERE NOT EXISTS (SELECT 1 FROM have_options h WHERE h.room_id = w.room_id))
+  + (SELECT count(*) FROM fix_options), :bulk_load_rows);
+WITH ins AS (
+  INSERT INTO public.room_meeting_options (room_id, meeting_option_id, value, created_at, updated_at)
+  SELECT w.room_id, o.id, w.vals[o.ord], w.created_at, w.updated_at
+    FROM want_options w CROSS JOIN option_list o
+   WHERE NOT EXISTS (SELECT 1 FROM have_options h WHERE h.room_id = w.room_id)
+  UNION ALL
+  SELECT room_id, meeting_option_id, value, created_at, updated_at FROM fix_options
+  RETURNING 1)
+INSERT INTO report SELECT 'created', 'room_meeting_options', NULL, count(*) FROM ins;
 SELECT bulk_load_end('public.room_meeting_options');
-\endif
 
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('room_meeting_options', clock_timestamp());
 
 -- 7. Shared accesses (v2 may hold duplicates; the owner needs no share).
-CREATE TABLE want_shares AS
+CREATE UNLOGGED TABLE want_shares AS
 SELECT DISTINCT ON (u.id, w.friendly_id) u.id AS user_id, t.id AS room_id, w.friendly_id, p.email, p.provider,
-       s.created_at, s.updated_at
+       s.created_at, s.updated_at,
+       EXISTS (SELECT 1 FROM public.shared_accesses x WHERE x.user_id = u.id AND x.room_id = t.id) AS present
   FROM shared_accesses s
   JOIN want_rooms w ON w.src_id = s.room_id
   JOIN public.rooms t ON t.friendly_id = w.friendly_id
@@ -323,17 +360,18 @@ SELECT DISTINCT ON (u.id, w.friendly_id) u.id AS user_id, t.id AS room_id, w.fri
  WHERE u.id <> t.user_id
  ORDER BY u.id, w.friendly_id, s.id;
 ANALYZE want_shares;
+SELECT bulk_load_begin('public.shared_accesses', (SELECT count(*) FROM want_shares WHERE NOT present), :bulk_load_rows);
 WITH ins AS (
   INSERT INTO public.shared_accesses (user_id, room_id, created_at, updated_at)
-  SELECT user_id, room_id, created_at, updated_at FROM want_shares
-  ON CONFLICT (user_id, room_id) DO NOTHING
+  SELECT user_id, room_id, created_at, updated_at FROM want_shares WHERE NOT present
   RETURNING 1)
 INSERT INTO report SELECT 'created', 'shared_accesses', NULL, count(*) FROM ins;
+SELECT bulk_load_end('public.shared_accesses');
 
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('shared_accesses', clock_timestamp());
 
 -- 8. Site settings (all three colours and PreuploadPresentation included).
-CREATE TABLE want_site_settings AS
+CREATE UNLOGGED TABLE want_site_settings AS
 SELECT DISTINCT ON (st.id, (:'provider_map'::jsonb) ->> s.provider)
        st.id AS setting_id, st.name, (:'provider_map'::jsonb) ->> s.provider AS provider,
        CASE st.name
@@ -389,15 +427,13 @@ SELECT 'room count', e.email || ' (' || e.provider || ')', format('%s rooms expe
   JOIN public.users u ON u.email = e.email AND u.provider = e.provider
   LEFT JOIN (SELECT user_id, count(*) AS n FROM public.rooms GROUP BY user_id) a ON a.user_id = u.id
  WHERE e.n IS DISTINCT FROM a.n;
+CREATE UNLOGGED TABLE verified_options AS SELECT * FROM room_options_state;
 INSERT INTO mismatches
-SELECT 'room options', w.friendly_id, format('%s meeting option rows, %s expected (one per option, values as mapped)', coalesce(a.n, 0), o.n)
-  FROM want_rooms w JOIN public.rooms t ON t.friendly_id = w.friendly_id
-  CROSS JOIN (SELECT count(*) AS n FROM public.meeting_options) o
-  LEFT JOIN (SELECT x.room_id, count(*) AS n, bool_and(x.value IS NOT DISTINCT FROM y.value) AS same
-               FROM public.room_meeting_options x
-               LEFT JOIN want_options y ON y.room_id = x.room_id AND y.meeting_option_id = x.meeting_option_id
-              GROUP BY x.room_id) a ON a.room_id = t.id
- WHERE a.n IS DISTINCT FROM o.n OR NOT a.same;
+SELECT 'room options', w.friendly_id,
+       format('%s meeting option rows, %s with the mapped value, %s expected (one per option, values as mapped)',
+              coalesce(v.n, 0), coalesce(v.same, 0), :n_options)
+  FROM want_options w LEFT JOIN verified_options v ON v.room_id = w.room_id
+ WHERE (v.n, v.options, v.same) IS DISTINCT FROM (:n_options, :all_options, :n_options);
 INSERT INTO mismatches
 SELECT 'shared access', w.email || ' -> ' || w.friendly_id, 'missing on the target'
   FROM want_shares w
@@ -441,9 +477,8 @@ SELECT json_build_object(
      'shared_accesses', json_build_object('eligible', (SELECT count(*) FROM want_shares),
                                 'present', (SELECT count(*) FROM want_shares w JOIN public.shared_accesses t
                                              ON t.user_id = w.user_id AND t.room_id = w.room_id)),
-     'room_meeting_options', json_build_object('eligible', (SELECT count(*) FROM want_options),
-                                'present', (SELECT count(*) FROM want_options w JOIN public.room_meeting_options t
-                                             ON t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id AND t.value = w.value)),
+     'room_meeting_options', json_build_object('eligible', (SELECT count(*) * :n_options FROM want_options),
+                                'present', (SELECT coalesce(sum(same), 0) FROM verified_options)),
      'site_settings', json_build_object('eligible', (SELECT count(*) FROM want_site_settings),
                                 'present', (SELECT count(*) FROM want_site_settings w JOIN public.site_settings t
                                              ON t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value))),

@@ -19,10 +19,9 @@
 -- (seconds), pause_before_rooms, bulk_load_rows. Status values are copied as they are.
 \set ON_ERROR_STOP 1
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('loaded', clock_timestamp());
-CREATE TABLE report (section text, entity text, reason text, n bigint);
-CREATE TABLE problems (message text);
-CREATE TABLE mismatches (entity text, key text, issue text);
-CREATE TABLE bulk_loaded (tbl text);
+CREATE UNLOGGED TABLE report (section text, entity text, reason text, n bigint);
+CREATE UNLOGGED TABLE problems (message text);
+CREATE UNLOGGED TABLE mismatches (entity text, key text, issue text);
 ANALYZE users; ANALYZE rooms; ANALYZE room_meeting_options; ANALYZE shared_accesses; ANALYZE recordings; ANALYZE formats;
 
 -- 1. The transfer: the staging tables hold what the source snapshot held.
@@ -48,7 +47,7 @@ INSERT INTO problems SELECT 'The export did not arrive whole: ' || string_agg(ke
   FROM mismatches WHERE entity = 'transfer' HAVING count(*) > 0;
 
 -- 2. Roles: every source role of a mapped provider, by (name, target provider).
-CREATE TABLE plan_roles AS
+CREATE UNLOGGED TABLE plan_roles AS
 SELECT DISTINCT ON (r.name, (:'provider_map'::jsonb) ->> r.provider)
        r.id AS src_id, r.name, (:'provider_map'::jsonb) ->> r.provider AS provider, coalesce(r.color, '') AS color,
        r.created_at, r.updated_at
@@ -58,7 +57,7 @@ SELECT DISTINCT ON (r.name, (:'provider_map'::jsonb) ->> r.provider)
 ANALYZE plan_roles;
 
 -- 3. Users: one row per source user with its disposition.
-CREATE TABLE plan_users AS
+CREATE UNLOGGED TABLE plan_users AS
 SELECT u.id AS src_id,
        lower(btrim(u.email)) AS email,
        (:'provider_map'::jsonb) ->> u.provider AS provider,
@@ -88,7 +87,7 @@ SELECT format('Source role %s of provider %L (%s users) is not in greenlight_dat
  GROUP BY role_name, src_role_provider;
 
 -- Two source accounts, one email (case-insensitive), one target provider.
-CREATE TABLE dup_emails AS
+CREATE UNLOGGED TABLE dup_emails AS
 SELECT email, provider, array_agg(src_id ORDER BY last_login DESC NULLS LAST, created_at, src_id) AS ids,
        string_agg(format('%s (%s)', src_id, src_provider), ', ' ORDER BY src_id) AS accounts
   FROM plan_users WHERE skip_reason IS NULL AND provider IS NOT NULL
@@ -105,7 +104,7 @@ UPDATE plan_users p SET survivor_id = d.ids[1] FROM dup_emails d
 
 -- A target account with the same email and provider that this migration did not
 -- create (it keeps the source's created_at, so a different one is someone else's).
-CREATE TABLE target_conflicts AS
+CREATE UNLOGGED TABLE target_conflicts AS
 SELECT p.src_id, p.email, p.provider FROM plan_users p JOIN public.users t ON t.email = p.email AND t.provider = p.provider
  WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND t.created_at IS DISTINCT FROM p.created_at
    AND NOT (:'email_conflict' = 'fail' AND EXISTS (SELECT 1 FROM dup_emails d WHERE d.email = p.email AND d.provider = p.provider));
@@ -120,7 +119,7 @@ UPDATE plan_users p SET adopt = true FROM target_conflicts c
  WHERE :'email_conflict' = 'merge' AND p.survivor_id = c.src_id AND p.skip_reason IS NULL;
 
 -- 4. Rooms of migrated owners, keyed on their link (friendly id).
-CREATE TABLE plan_rooms AS
+CREATE UNLOGGED TABLE plan_rooms AS
 SELECT r.id AS src_id, r.friendly_id, r.meeting_id, coalesce(nullif(btrim(r.name), ''), r.friendly_id) AS name,
        o.email AS owner_email, o.provider AS owner_provider, r.last_session, r.created_at, r.updated_at,
        CASE WHEN p.src_id IS NULL THEN 'owner unknown'
@@ -142,7 +141,7 @@ SELECT format('Room %s: the target already has a room with this %s but a differe
  WHERE p.skip_reason IS NULL;
 
 -- 5. Recordings of migrated rooms, keyed on the record id BBB gave them.
-CREATE TABLE plan_recordings AS
+CREATE UNLOGGED TABLE plan_recordings AS
 SELECT c.id AS src_id, c.record_id, p.friendly_id, c.name, c.visibility, c.length, c.participants, c.protectable,
        c.recorded_at, c.created_at, c.updated_at,
        CASE WHEN p.src_id IS NULL THEN 'room unknown'
@@ -188,7 +187,7 @@ WITH up AS (
   RETURNING (xmax = 0) AS inserted)
 INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'roles', NULL, count(*) FROM up GROUP BY inserted;
 
-CREATE TABLE want_role_permissions AS
+CREATE UNLOGGED TABLE want_role_permissions AS
 SELECT t.id AS role_id, perm.id AS permission_id, c.name AS role_name, c.provider, perm.name AS permission,
        coalesce(src.value, cur.value, base.value, 'false') AS value,
        coalesce(src.created_at, c.created_at) AS created_at, coalesce(src.updated_at, c.updated_at) AS updated_at,
@@ -243,7 +242,7 @@ SELECT pg_sleep(:pause);
 \endif
 
 -- 8. Rooms, keyed on the friendly id (the link members know).
-CREATE TABLE want_rooms AS
+CREATE UNLOGGED TABLE want_rooms AS
 SELECT p.*, u.id AS user_id FROM plan_rooms p
   JOIN public.users u ON u.email = p.owner_email AND u.provider = p.owner_provider
  WHERE p.skip_reason IS NULL;
@@ -261,12 +260,12 @@ INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 
 
 -- 9. One room_meeting_options row per target meeting option for every migrated
 -- room: the source room's value for the option of that name, else the default.
-CREATE TABLE source_options AS
+CREATE UNLOGGED TABLE source_options AS
 SELECT DISTINCT ON (x.room_id, so.name) x.room_id, so.name, x.value, x.created_at, x.updated_at
   FROM room_meeting_options x JOIN meeting_options so ON so.id = x.meeting_option_id
  ORDER BY x.room_id, so.name, x.updated_at DESC, x.id;
 ANALYZE source_options;
-CREATE TABLE want_options AS
+CREATE UNLOGGED TABLE want_options AS
 SELECT t.id AS room_id, o.id AS meeting_option_id, o.name AS option_name, w.friendly_id,
        CASE WHEN src.room_id IS NOT NULL THEN src.value ELSE o.default_value END AS value,
        coalesce(src.created_at, w.created_at) AS created_at, coalesce(src.updated_at, w.updated_at) AS updated_at
@@ -282,27 +281,19 @@ WITH up AS (
    WHERE t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id AND t.value IS DISTINCT FROM w.value
   RETURNING 1)
 INSERT INTO report SELECT 'updated', 'room_meeting_options', NULL, count(*) FROM up;
-CREATE TABLE new_options AS
+CREATE UNLOGGED TABLE new_options AS
 SELECT w.room_id, w.meeting_option_id, w.value, w.created_at, w.updated_at FROM want_options w
  WHERE NOT EXISTS (SELECT 1 FROM public.room_meeting_options t
                     WHERE t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id);
 -- A first migration adds most of the table: load it in bulk (files/bulk-load.sql).
-SELECT :bulk_load_rows::bigint > 0 AND n >= :bulk_load_rows::bigint
-       AND n * 4 >= (SELECT count(*) FROM public.room_meeting_options) AS greenlight_data_bulk
-  FROM (SELECT count(*) AS n FROM new_options) c \gset
-\if :greenlight_data_bulk
-SELECT bulk_load_begin('public.room_meeting_options');
-INSERT INTO bulk_loaded VALUES ('room_meeting_options');
-\endif
+SELECT bulk_load_begin('public.room_meeting_options', (SELECT count(*) FROM new_options), :bulk_load_rows);
 INSERT INTO public.room_meeting_options (room_id, meeting_option_id, value, created_at, updated_at)
 SELECT room_id, meeting_option_id, value, created_at, updated_at FROM new_options;
 INSERT INTO report SELECT 'created', 'room_meeting_options', NULL, count(*) FROM new_options;
-\if :greenlight_data_bulk
 SELECT bulk_load_end('public.room_meeting_options');
-\endif
 
 -- 10. Shared accesses (the owner needs no share).
-CREATE TABLE want_shares AS
+CREATE UNLOGGED TABLE want_shares AS
 SELECT DISTINCT ON (u.id, w.friendly_id) u.id AS user_id, t.id AS room_id, w.friendly_id, p.email, p.provider,
        s.created_at, s.updated_at
   FROM shared_accesses s
@@ -323,7 +314,7 @@ INSERT INTO report SELECT 'created', 'shared_accesses', NULL, count(*) FROM ins;
 
 -- 11. Site settings, by (setting name, target provider); a setting the target
 -- does not know is skipped (reported).
-CREATE TABLE want_site_settings AS
+CREATE UNLOGGED TABLE want_site_settings AS
 SELECT DISTINCT ON (st.id, (:'provider_map'::jsonb) ->> s.provider)
        st.id AS setting_id, st.name, (:'provider_map'::jsonb) ->> s.provider AS provider, s.value,
        s.created_at, s.updated_at
@@ -348,7 +339,7 @@ INSERT INTO report SELECT 'created', 'site_settings', NULL, count(*) FROM ins;
 
 -- Room configurations (per provider: which meeting options members may set),
 -- by (meeting option name, target provider).
-CREATE TABLE want_rooms_configurations AS
+CREATE UNLOGGED TABLE want_rooms_configurations AS
 SELECT DISTINCT ON (o.id, (:'provider_map'::jsonb) ->> c.provider)
        o.id AS meeting_option_id, o.name, (:'provider_map'::jsonb) ->> c.provider AS provider, c.value,
        c.created_at, c.updated_at
@@ -370,7 +361,7 @@ INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 
 -- 12. Recordings (keyed on record_id: v3 has no unique index there, hence
 -- update of differing rows plus insert of missing ones under the lock above)
 -- and their formats (keyed on recording and type).
-CREATE TABLE want_recordings AS
+CREATE UNLOGGED TABLE want_recordings AS
 SELECT p.*, t.id AS room_id FROM plan_recordings p JOIN public.rooms t ON t.friendly_id = p.friendly_id
  WHERE p.skip_reason IS NULL;
 ANALYZE want_recordings;
@@ -393,7 +384,7 @@ WITH ins AS (
   RETURNING 1)
 INSERT INTO report SELECT 'created', 'recordings', NULL, count(*) FROM ins;
 
-CREATE TABLE want_formats AS
+CREATE UNLOGGED TABLE want_formats AS
 SELECT DISTINCT ON (t.id, f.recording_type) t.id AS recording_id, w.record_id, f.recording_type, f.url,
        f.created_at, f.updated_at
   FROM formats f

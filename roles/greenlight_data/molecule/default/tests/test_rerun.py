@@ -99,9 +99,22 @@ def test_a_run_with_nothing_new_writes_no_row(tmp_path):
 
 ROOM_OPTIONS = ("SELECT r.friendly_id, o.name, x.value, x.created_at FROM room_meeting_options x"
                 " JOIN rooms r ON r.id = x.room_id JOIN meeting_options o ON o.id = x.meeting_option_id ORDER BY 1, 2")
-TABLE_SHAPE = ("SELECT 'index', indexdef FROM pg_indexes WHERE tablename = 'room_meeting_options'"
-               " UNION ALL SELECT 'constraint ' || conname, pg_get_constraintdef(oid) FROM pg_constraint"
-               " WHERE conrelid = 'public.room_meeting_options'::regclass AND convalidated ORDER BY 1, 2")
+BULK_TABLES = ["room_meeting_options", "rooms", "shared_accesses", "users"]
+
+
+def table_shape(tables):
+    """Indexes and validated constraints of ``tables``, as SQL that lists them in a fixed order."""
+    names = ", ".join(f"'{t}'" for t in tables)
+    return (f"SELECT 'index', indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ({names})"
+            " UNION ALL SELECT 'constraint ' || conrelid::regclass || '.' || conname, pg_get_constraintdef(oid)"
+            f" FROM pg_constraint WHERE conrelid::regclass::text IN ({names}) AND convalidated ORDER BY 1, 2")
+
+
+def fresh_v3(name):
+    """A new database on the target holding the v3 schema (no seeds)."""
+    subprocess.run(["docker", "exec", TARGET, "runuser", "-u", "postgres", "--", "dropdb", "--if-exists", name], check=True)
+    subprocess.run(["docker", "exec", TARGET, "runuser", "-u", "postgres", "--", "createdb", name], check=True)
+    psql_file(TARGET, name, REPO / "tests/greenlight/schema-v3.sql")
 
 
 def psql_file(host, db, path):
@@ -124,10 +137,32 @@ def test_a_run_that_adds_most_of_a_table_loads_it_in_bulk_and_rebuilds_it_whole(
     assert counts(report, "created") == {"room_meeting_options": len(options)}
     assert sql(TARGET, ROOM_OPTIONS) == options
 
-    reference = "greenlight_v3_reference"
-    subprocess.run(["docker", "exec", TARGET, "runuser", "-u", "postgres", "--", "dropdb", "--if-exists", reference], check=True)
-    subprocess.run(["docker", "exec", TARGET, "runuser", "-u", "postgres", "--", "createdb", reference], check=True)
-    psql_file(TARGET, reference, REPO / "tests/greenlight/schema-v3.sql")
-    shape = sql(TARGET, TABLE_SHAPE)
+    fresh_v3("greenlight_v3_reference")
+    shape = sql(TARGET, table_shape(["room_meeting_options"]))
     assert len(shape) == 6  # primary key and two foreign keys, three indexes
-    assert shape == sql(TARGET, TABLE_SHAPE, reference)
+    assert shape == sql(TARGET, table_shape(["room_meeting_options"]), "greenlight_v3_reference")
+
+
+def test_a_first_migration_loads_every_big_table_in_bulk_with_the_same_result(tmp_path):
+    """Into an empty v3 database, users, rooms, room options and shares all take the bulk path
+    (with greenlight_data_bulk_load_rows 1 here); the rows are those of the row-by-row target
+    and each table ends with exactly the indexes and constraints of a freshly created schema."""
+    fresh_v3("greenlight_v3_fresh")
+    psql_file(TARGET, "greenlight_v3_fresh", REPO / "tests/greenlight/seed-v3.sql")
+    fresh_db = {"access": "local", "database": "greenlight_v3_fresh", "user": "postgres"}
+    result = playbook(tmp_path, {"greenlight_data_target_db": fresh_db})
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = report_of(tmp_path)
+    assert report["committed"] is True and report["mismatch_count"] == 0
+    assert sorted(report["bulk_loaded"]) == BULK_TABLES
+    for query in (ROOM_OPTIONS,
+                  "SELECT email, provider, password_digest, external_id, created_at FROM users ORDER BY 1, 2",
+                  "SELECT r.friendly_id, r.meeting_id, u.email FROM rooms r JOIN users u ON u.id = r.user_id ORDER BY 1",
+                  "SELECT u.email, r.friendly_id FROM shared_accesses s JOIN users u ON u.id = s.user_id"
+                  " JOIN rooms r ON r.id = s.room_id ORDER BY 1, 2"):
+        assert sql(TARGET, query, "greenlight_v3_fresh") == sql(TARGET, query), query
+
+    fresh_v3("greenlight_v3_reference")
+    shape = sql(TARGET, table_shape(BULK_TABLES), "greenlight_v3_fresh")
+    assert {row[1].split(" ON public.")[1].split(" ")[0] for row in shape if row[0] == "index"} == set(BULK_TABLES)
+    assert shape == sql(TARGET, table_shape(BULK_TABLES), "greenlight_v3_reference")
