@@ -11,7 +11,6 @@
 -- email_as_external_id, dry_run (true|false), pause (seconds), bulk_load_rows.
 \set ON_ERROR_STOP 1
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('loaded', clock_timestamp());
-CREATE UNLOGGED TABLE report (section text, entity text, reason text, n bigint);
 CREATE UNLOGGED TABLE problems (message text);
 CREATE UNLOGGED TABLE mismatches (entity text, key text, issue text);
 ANALYZE users; ANALYZE rooms; ANALYZE shared_accesses;
@@ -198,7 +197,7 @@ INSERT INTO report SELECT 'created', 'role_permissions', NULL, count(*) FROM ins
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('roles', clock_timestamp());
 
 -- 4. Users (the survivors; adopted target accounts keep their own credentials),
--- keyed on (email, provider): changed ones updated, missing ones inserted.
+-- keyed on (email, provider), written by write-live.sql.
 CREATE UNLOGGED TABLE want_users AS
 SELECT p.name, p.email, p.external_id, p.provider, p.password_digest, p.last_login, p.created_at, p.updated_at,
        r.id AS role_id, p.language, p.verified, p.status, t.id AS target_id
@@ -206,27 +205,7 @@ SELECT p.name, p.email, p.external_id, p.provider, p.password_digest, p.last_log
   JOIN public.roles r ON r.name = p.role_name AND r.provider = p.provider
   LEFT JOIN public.users t ON t.email = p.email AND t.provider = p.provider
  WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND NOT p.adopt;
-WITH up AS (
-  UPDATE public.users t SET
-    name = w.name, external_id = w.external_id, password_digest = w.password_digest, last_login = w.last_login,
-    updated_at = w.updated_at, role_id = w.role_id, language = w.language, verified = w.verified, status = w.status
-    FROM want_users w
-   WHERE t.id = w.target_id
-     AND (t.name, t.external_id, t.password_digest, t.last_login, t.updated_at, t.role_id, t.language, t.verified, t.status)
-         IS DISTINCT FROM
-         (w.name, w.external_id, w.password_digest, w.last_login, w.updated_at, w.role_id, w.language, w.verified, w.status)
-  RETURNING 1)
-INSERT INTO report SELECT 'updated', 'users', NULL, count(*) FROM up;
-SELECT bulk_load_begin('public.users', (SELECT count(*) FROM want_users WHERE target_id IS NULL), :bulk_load_rows);
-WITH ins AS (
-  INSERT INTO public.users (name, email, external_id, provider, password_digest, last_login, created_at, updated_at,
-                            role_id, language, verified, status)
-  SELECT name, email, external_id, provider, password_digest, last_login, created_at, updated_at,
-         role_id, language, verified, status
-    FROM want_users WHERE target_id IS NULL
-  RETURNING 1)
-INSERT INTO report SELECT 'created', 'users', NULL, count(*) FROM ins;
-SELECT bulk_load_end('public.users');
+SELECT write_users(:bulk_load_rows);
 
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('users', clock_timestamp());
 
@@ -253,21 +232,7 @@ SELECT p.*, u.id AS user_id, t.id AS target_id FROM plan_rooms p
   LEFT JOIN public.rooms t ON t.friendly_id = p.friendly_id
  WHERE p.skip_reason IS NULL;
 ANALYZE want_rooms;
-WITH up AS (
-  UPDATE public.rooms t SET user_id = w.user_id, name = w.name, last_session = w.last_session, updated_at = w.updated_at
-    FROM want_rooms w
-   WHERE t.id = w.target_id
-     AND (t.user_id, t.name, t.last_session, t.updated_at) IS DISTINCT FROM (w.user_id, w.name, w.last_session, w.updated_at)
-  RETURNING 1)
-INSERT INTO report SELECT 'updated', 'rooms', NULL, count(*) FROM up;
-SELECT bulk_load_begin('public.rooms', (SELECT count(*) FROM want_rooms WHERE target_id IS NULL), :bulk_load_rows);
-WITH ins AS (
-  INSERT INTO public.rooms (user_id, name, friendly_id, meeting_id, last_session, created_at, updated_at)
-  SELECT user_id, name, friendly_id, meeting_id, last_session, created_at, updated_at FROM want_rooms
-   WHERE target_id IS NULL
-  RETURNING 1)
-INSERT INTO report SELECT 'created', 'rooms', NULL, count(*) FROM ins;
-SELECT bulk_load_end('public.rooms');
+SELECT write_rooms(:bulk_load_rows);
 
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('rooms', clock_timestamp());
 
@@ -360,13 +325,7 @@ SELECT DISTINCT ON (u.id, w.friendly_id) u.id AS user_id, t.id AS room_id, w.fri
  WHERE u.id <> t.user_id
  ORDER BY u.id, w.friendly_id, s.id;
 ANALYZE want_shares;
-SELECT bulk_load_begin('public.shared_accesses', (SELECT count(*) FROM want_shares WHERE NOT present), :bulk_load_rows);
-WITH ins AS (
-  INSERT INTO public.shared_accesses (user_id, room_id, created_at, updated_at)
-  SELECT user_id, room_id, created_at, updated_at FROM want_shares WHERE NOT present
-  RETURNING 1)
-INSERT INTO report SELECT 'created', 'shared_accesses', NULL, count(*) FROM ins;
-SELECT bulk_load_end('public.shared_accesses');
+SELECT write_shares(:bulk_load_rows);
 
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('shared_accesses', clock_timestamp());
 

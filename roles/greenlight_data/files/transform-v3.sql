@@ -19,7 +19,6 @@
 -- (seconds), pause_before_rooms, bulk_load_rows. Status values are copied as they are.
 \set ON_ERROR_STOP 1
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('loaded', clock_timestamp());
-CREATE UNLOGGED TABLE report (section text, entity text, reason text, n bigint);
 CREATE UNLOGGED TABLE problems (message text);
 CREATE UNLOGGED TABLE mismatches (entity text, key text, issue text);
 ANALYZE users; ANALYZE rooms; ANALYZE room_meeting_options; ANALYZE shared_accesses; ANALYZE recordings; ANALYZE formats;
@@ -217,25 +216,16 @@ WITH ins AS (
   RETURNING 1)
 INSERT INTO report SELECT 'created', 'role_permissions', NULL, count(*) FROM ins;
 
--- 7. Users (the survivors; adopted target accounts keep their own credentials).
-WITH up AS (
-  INSERT INTO public.users (name, email, external_id, provider, password_digest, last_login, created_at, updated_at,
-                            role_id, language, verified, status)
-  SELECT p.name, p.email, p.external_id, p.provider, p.password_digest, p.last_login, p.created_at, p.updated_at,
-         r.id, p.language, p.verified, p.status
-    FROM plan_users p LEFT JOIN public.roles r ON r.name = p.role_name AND r.provider = p.role_provider
-   WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND NOT p.adopt
-  ON CONFLICT (email, provider) DO UPDATE SET
-    name = EXCLUDED.name, external_id = EXCLUDED.external_id, password_digest = EXCLUDED.password_digest,
-    last_login = EXCLUDED.last_login, updated_at = EXCLUDED.updated_at, role_id = EXCLUDED.role_id,
-    language = EXCLUDED.language, verified = EXCLUDED.verified, status = EXCLUDED.status
-   WHERE (users.name, users.external_id, users.password_digest, users.last_login, users.updated_at, users.role_id,
-          users.language, users.verified, users.status)
-         IS DISTINCT FROM
-         (EXCLUDED.name, EXCLUDED.external_id, EXCLUDED.password_digest, EXCLUDED.last_login, EXCLUDED.updated_at,
-          EXCLUDED.role_id, EXCLUDED.language, EXCLUDED.verified, EXCLUDED.status)
-  RETURNING (xmax = 0) AS inserted)
-INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'users', NULL, count(*) FROM up GROUP BY inserted;
+-- 7. Users (the survivors; adopted target accounts keep their own credentials),
+-- keyed on (email, provider), written by write-live.sql.
+CREATE UNLOGGED TABLE want_users AS
+SELECT p.name, p.email, p.external_id, p.provider, p.password_digest, p.last_login, p.created_at, p.updated_at,
+       r.id AS role_id, p.language, p.verified, p.status, t.id AS target_id
+  FROM plan_users p
+  LEFT JOIN public.roles r ON r.name = p.role_name AND r.provider = p.role_provider
+  LEFT JOIN public.users t ON t.email = p.email AND t.provider = p.provider
+ WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND NOT p.adopt;
+SELECT write_users(:bulk_load_rows);
 
 \if :pause_before_rooms
 SELECT pg_sleep(:pause);
@@ -243,20 +233,12 @@ SELECT pg_sleep(:pause);
 
 -- 8. Rooms, keyed on the friendly id (the link members know).
 CREATE UNLOGGED TABLE want_rooms AS
-SELECT p.*, u.id AS user_id FROM plan_rooms p
+SELECT p.*, u.id AS user_id, t.id AS target_id FROM plan_rooms p
   JOIN public.users u ON u.email = p.owner_email AND u.provider = p.owner_provider
+  LEFT JOIN public.rooms t ON t.friendly_id = p.friendly_id
  WHERE p.skip_reason IS NULL;
 ANALYZE want_rooms;
-WITH up AS (
-  INSERT INTO public.rooms (user_id, name, friendly_id, meeting_id, last_session, created_at, updated_at)
-  SELECT user_id, name, friendly_id, meeting_id, last_session, created_at, updated_at FROM want_rooms
-  ON CONFLICT (friendly_id) DO UPDATE SET
-    user_id = EXCLUDED.user_id, name = EXCLUDED.name, last_session = EXCLUDED.last_session,
-    updated_at = EXCLUDED.updated_at
-   WHERE (rooms.user_id, rooms.name, rooms.last_session, rooms.updated_at)
-         IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.name, EXCLUDED.last_session, EXCLUDED.updated_at)
-  RETURNING (xmax = 0) AS inserted)
-INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'rooms', NULL, count(*) FROM up GROUP BY inserted;
+SELECT write_rooms(:bulk_load_rows);
 
 -- 9. One room_meeting_options row per target meeting option for every migrated
 -- room: the source room's value for the option of that name, else the default.
@@ -295,7 +277,8 @@ SELECT bulk_load_end('public.room_meeting_options');
 -- 10. Shared accesses (the owner needs no share).
 CREATE UNLOGGED TABLE want_shares AS
 SELECT DISTINCT ON (u.id, w.friendly_id) u.id AS user_id, t.id AS room_id, w.friendly_id, p.email, p.provider,
-       s.created_at, s.updated_at
+       s.created_at, s.updated_at,
+       EXISTS (SELECT 1 FROM public.shared_accesses x WHERE x.user_id = u.id AND x.room_id = t.id) AS present
   FROM shared_accesses s
   JOIN want_rooms w ON w.src_id = s.room_id
   JOIN public.rooms t ON t.friendly_id = w.friendly_id
@@ -305,12 +288,7 @@ SELECT DISTINCT ON (u.id, w.friendly_id) u.id AS user_id, t.id AS room_id, w.fri
  WHERE u.id <> t.user_id
  ORDER BY u.id, w.friendly_id, s.created_at, s.id;
 ANALYZE want_shares;
-WITH ins AS (
-  INSERT INTO public.shared_accesses (user_id, room_id, created_at, updated_at)
-  SELECT user_id, room_id, created_at, updated_at FROM want_shares
-  ON CONFLICT (user_id, room_id) DO NOTHING
-  RETURNING 1)
-INSERT INTO report SELECT 'created', 'shared_accesses', NULL, count(*) FROM ins;
+SELECT write_shares(:bulk_load_rows);
 
 -- 11. Site settings, by (setting name, target provider); a setting the target
 -- does not know is skipped (reported).
