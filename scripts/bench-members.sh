@@ -7,8 +7,11 @@
 # dataset, v3 target), then three times each: the anchor (pg_dump -Fc |
 # pg_restore of the source database into a scratch database on the source),
 # the whole role on an empty target (ansible-playbook wall time, and the
-# role's own data step: export + transfer + import, as it reports them), and
-# the re-run (which must write no row). Prints medians and ratios.
+# role's own data step: export + transfer + import, as it reports them), the
+# re-run (which must write no row), and a second anchor: pg_dump -Fc |
+# pg_restore of the migrated v3 database itself, the fastest way PostgreSQL
+# writes the role's output (v3 holds a row per room and meeting option, so the
+# output is about twice the input). Prints medians and ratios.
 #
 #   scripts/bench-members.sh                  sizes 10000 and 100000
 #   BENCH_MEMBERS_SIZES="2000" scripts/bench-members.sh
@@ -88,7 +91,7 @@ for n in $sizes; do
   psql_on "$src" greenlight_production -tA -c "SELECT format('source: %s users, %s rooms, %s shared accesses, %s',
     (SELECT count(*) FROM users), (SELECT count(*) FROM rooms), (SELECT count(*) FROM shared_accesses),
     pg_size_pretty(pg_database_size(current_database())))"
-  anchor=() whole=() data=() rerun=() rerun_rows=()
+  anchor=() output=() whole=() data=() rerun=() rerun_rows=()
   for i in $(seq "$runs"); do
     docker exec "$src" runuser -u postgres -- dropdb --if-exists anchor 2>/dev/null
     docker exec "$src" runuser -u postgres -- createdb anchor
@@ -99,14 +102,21 @@ for n in $sizes; do
     reset_target
     read -r w d rows < <(role_run)
     whole+=("$w"); data+=("$d")
+    docker exec "$tgt" runuser -u postgres -- dropdb --if-exists anchor 2>/dev/null
+    docker exec "$tgt" runuser -u postgres -- createdb anchor
+    t0=$(now)
+    docker exec "$tgt" bash -c 'runuser -u postgres -- pg_dump -Fc greenlight_v3 | runuser -u postgres -- pg_restore -d anchor'
+    t1=$(now)
+    output+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')")
     read -r w d rows < <(role_run)
     rerun+=("$w"); rerun_rows+=("$rows")
-    echo "  run $i: anchor ${anchor[-1]} s, whole role ${whole[-1]} s (data step ${data[-1]} s), re-run $w s writing $rows rows"
+    echo "  run $i: anchor ${anchor[-1]} s, output anchor ${output[-1]} s, whole role ${whole[-1]} s (data step ${data[-1]} s), re-run $w s writing $rows rows"
   done
-  a=$(median "${anchor[@]}") w=$(median "${whole[@]}") d=$(median "${data[@]}") r=$(median "${rerun[@]}")
+  a=$(median "${anchor[@]}") o=$(median "${output[@]}") w=$(median "${whole[@]}") d=$(median "${data[@]}") r=$(median "${rerun[@]}")
   whole_median[$n]=$w
-  echo "  medians of $runs: pg_dump|pg_restore $a s; whole role $w s; data step $d s; re-run $r s"
+  echo "  medians of $runs: pg_dump|pg_restore $a s (of the migrated v3 database: $o s); whole role $w s; data step $d s; re-run $r s"
   echo "  ratios: data step / dump-restore = $(ratio "$d" "$a")x (target <= 3x); whole role / dump-restore = $(ratio "$w" "$a")x"
+  echo "          dump-restore of the output / of the source = $(ratio "$o" "$a")x; data step / dump-restore of the output = $(ratio "$d" "$o")x"
   echo "  re-run rows written: ${rerun_rows[*]} (target: 0)"
 done
 set -- $sizes
