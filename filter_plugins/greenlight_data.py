@@ -217,6 +217,12 @@ def greenlight_report_problems(report):
     return messages
 
 
+def greenlight_catalog_problems(results, root):
+    """``host:root/file: reason`` for each metadata.xml the bbb_recordings_catalog loop could not read."""
+    return [f"{result['item']}:{root.rstrip('/')}/{line}"
+            for result in results or [] for line in result.get("unreadable") or []]
+
+
 def greenlight_seconds(delta):
     """Seconds (float) in a command result's ``delta`` such as ``0:01:02.500000``."""
     hours, minutes, seconds = str(delta).split(":")
@@ -228,6 +234,7 @@ class FilterModule:
 
     def filters(self):
         return {
+            "greenlight_catalog_problems": greenlight_catalog_problems,
             "greenlight_maps": greenlight_maps,
             "greenlight_room_options": greenlight_room_options,
             "greenlight_site_setting": greenlight_site_setting,

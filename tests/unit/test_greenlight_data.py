@@ -120,3 +120,11 @@ def test_v3_to_v3_report_counts_recordings_and_formats():
     assert greenlight_report_changed(report)
     assert not greenlight_report_changed(dict(report, created={"users": 0, "recordings": 0, "formats": 0}))
     assert greenlight_report_changed(dict(report, created={}, updated={"recordings": 1}))
+
+
+def test_catalog_problems_name_host_and_file():
+    from greenlight_data import greenlight_catalog_problems
+    results = [{"item": "bbb1", "unreadable": ["published/presentation/x/metadata.xml: not XML"]},
+               {"item": "bbb2", "unreadable": []}, {"item": "bbb3", "skipped": True}]
+    assert greenlight_catalog_problems(results, "/var/bigbluebutton/") == [
+        "bbb1:/var/bigbluebutton/published/presentation/x/metadata.xml: not XML"]

@@ -24,4 +24,7 @@ CREATE UNLOGGED TABLE roles (id bigint PRIMARY KEY, name varchar, provider varch
 CREATE UNLOGGED TABLE role_permissions (id bigint PRIMARY KEY, role_id integer, name varchar, value varchar, enabled boolean);
 CREATE UNLOGGED TABLE settings (id bigint PRIMARY KEY, provider varchar);
 CREATE UNLOGGED TABLE features (id bigint PRIMARY KEY, setting_id integer, name varchar, value varchar, enabled boolean);
+-- The target BBB nodes' recordings (one JSON row per recording and format, from their
+-- metadata.xml: library/bbb_recordings_catalog.py), when the run fills v3's recordings.
+CREATE UNLOGGED TABLE bbb_recordings (doc jsonb);
 CREATE UNLOGGED TABLE manifest (tbl text PRIMARY KEY, n bigint, digest text);

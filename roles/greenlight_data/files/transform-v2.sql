@@ -8,7 +8,8 @@
 -- psql variables: provider_map, maps (JSON), default_language,
 -- email_conflict (merge|skip|fail), pending_users (skip|pending),
 -- denied_users (skip|banned), deleted_users (skip|banned),
--- email_as_external_id, dry_run (true|false), pause (seconds), bulk_load_rows.
+-- email_as_external_id, dry_run (true|false), pause (seconds), bulk_load_rows,
+-- fill_recordings (true|false: bbb_recordings holds the target BBB nodes' recordings).
 \set ON_ERROR_STOP 1
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('loaded', clock_timestamp());
 CREATE UNLOGGED TABLE problems (message text);
@@ -131,15 +132,53 @@ SELECT format('Room link %s is used by %s source rooms (ids %s): v3 needs one ro
   FROM plan_rooms WHERE skip_reason IS NULL GROUP BY friendly_id HAVING count(*) > 1;
 INSERT INTO problems
 SELECT format('Room %s: the target already has a room with this %s but a different %s (%s): another room holds it; '
-              'resolve it on the target first.', p.friendly_id, k.key, k.other, k.value)
-  FROM plan_rooms p
-  JOIN LATERAL (
-    SELECT 'friendly id' AS key, 'meeting id' AS other, t.meeting_id AS value FROM public.rooms t
-     WHERE t.friendly_id = p.friendly_id AND t.meeting_id <> p.meeting_id
-    UNION ALL
-    SELECT 'meeting id', 'friendly id', t.friendly_id FROM public.rooms t
-     WHERE t.meeting_id = p.meeting_id AND t.friendly_id <> p.friendly_id) k ON true
- WHERE p.skip_reason IS NULL;
+              'resolve it on the target first.', k.friendly_id, k.key, k.other, k.value)
+  FROM (SELECT p.friendly_id, 'friendly id' AS key, 'meeting id' AS other, t.meeting_id AS value
+          FROM plan_rooms p JOIN public.rooms t ON t.friendly_id = p.friendly_id
+         WHERE p.skip_reason IS NULL AND t.meeting_id <> p.meeting_id
+        UNION ALL
+        SELECT p.friendly_id, 'meeting id', 'friendly id', t.friendly_id
+          FROM plan_rooms p JOIN public.rooms t ON t.meeting_id = p.meeting_id
+         WHERE p.skip_reason IS NULL AND t.friendly_id <> p.friendly_id) k;
+
+-- Recordings on the target BBB nodes (filled only with fill_recordings: otherwise
+-- bbb_recordings is empty), for the rooms this run migrates, matched on the
+-- meeting id, and stored as Greenlight v3's own recording sync stores them.
+CREATE UNLOGGED TABLE bbb_formats AS
+SELECT DISTINCT ON (doc ->> 'record_id', doc ->> 'format')
+       doc ->> 'record_id' AS record_id, doc ->> 'meeting_id' AS meeting_id, doc ->> 'name' AS name,
+       (doc ->> 'published')::boolean AS published, (doc ->> 'protected')::boolean AS protected,
+       (doc ->> 'participants')::int AS participants,
+       to_timestamp((doc ->> 'start_time')::bigint / 1000.0) AT TIME ZONE 'UTC' AS recorded_at,
+       doc ->> 'format' AS recording_type, doc ->> 'url' AS url, (doc ->> 'length')::int AS length
+  FROM bbb_recordings
+ ORDER BY doc ->> 'record_id', doc ->> 'format', doc ->> 'url';
+-- Greenlight's rules: Protected, else Published, else Unpublished; the length of the only
+-- format, or of the presentation format; protectable when BBB says anything about protection.
+-- Every format's metadata.xml carries the meeting's meta; the presentation's name is taken.
+-- Both timestamps are the recording's start, so that a re-run finds nothing to change.
+CREATE UNLOGGED TABLE plan_recordings AS
+SELECT f.record_id, p.friendly_id,
+       coalesce(min(f.name) FILTER (WHERE f.recording_type = 'presentation'), min(f.name)) AS name,
+       CASE WHEN bool_or(f.protected) THEN 'Protected' WHEN bool_or(f.published) THEN 'Published'
+            ELSE 'Unpublished' END AS visibility,
+       CASE WHEN count(*) = 1 THEN max(f.length)
+            ELSE coalesce(max(f.length) FILTER (WHERE f.recording_type = 'presentation'), 0) END AS length,
+       max(f.participants) AS participants, bool_or(f.protected IS NOT NULL) AS protectable,
+       min(f.recorded_at) AS recorded_at, min(f.recorded_at) AS created_at, min(f.recorded_at) AS updated_at,
+       CASE WHEN p.friendly_id IS NULL THEN 'room not migrated' END AS skip_reason
+  FROM bbb_formats f LEFT JOIN plan_rooms p ON p.meeting_id = f.meeting_id AND p.skip_reason IS NULL
+ GROUP BY f.record_id, p.friendly_id;
+INSERT INTO problems
+SELECT format('Recording %s belongs to %s migrated rooms with its meeting id: v3 keeps it in one room.', record_id, count(*))
+  FROM plan_recordings WHERE skip_reason IS NULL GROUP BY record_id HAVING count(*) > 1;
+INSERT INTO problems
+SELECT format('Recording %s: the target already has it in room %s, not in room %s: resolve it on the target first.',
+              p.record_id, coalesce(r.friendly_id, '(none)'), p.friendly_id)
+  FROM plan_recordings p
+  JOIN public.recordings t ON t.record_id = p.record_id
+  LEFT JOIN public.rooms r ON r.id = t.room_id
+ WHERE p.skip_reason IS NULL AND r.friendly_id IS DISTINCT FROM p.friendly_id;
 
 SELECT EXISTS (SELECT 1 FROM problems) AS greenlight_data_has_problems \gset
 \if :greenlight_data_has_problems
@@ -153,7 +192,7 @@ ROLLBACK;
 -- Nothing below runs unless the plan is clean. Keep Greenlight from writing
 -- the tables while the run upserts and verifies them.
 LOCK TABLE public.users, public.roles, public.role_permissions, public.rooms, public.room_meeting_options,
-  public.shared_accesses, public.site_settings IN SHARE ROW EXCLUSIVE MODE;
+  public.shared_accesses, public.site_settings, public.recordings, public.formats IN SHARE ROW EXCLUSIVE MODE;
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('planned', clock_timestamp());
 
 -- 3. Custom roles and their permissions.
@@ -356,9 +395,17 @@ WITH ins AS (
    WHERE NOT EXISTS (SELECT 1 FROM public.site_settings t WHERE t.setting_id = w.setting_id AND t.provider = w.provider)
   RETURNING 1)
 INSERT INTO report SELECT 'created', 'site_settings', NULL, count(*) FROM ins;
+
+-- 9. Recordings of migrated rooms and their formats (written by write-live.sql).
+CREATE UNLOGGED TABLE want_recordings AS
+SELECT p.*, t.id AS room_id FROM plan_recordings p JOIN public.rooms t ON t.friendly_id = p.friendly_id
+ WHERE p.skip_reason IS NULL;
+CREATE UNLOGGED TABLE plan_formats AS
+SELECT f.record_id, f.recording_type, f.url, w.created_at, w.updated_at FROM bbb_formats f JOIN want_recordings w USING (record_id);
+SELECT write_recordings();
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('transformed', clock_timestamp());
 
--- 9. Verify every migrated entity against the snapshot.
+-- 10. Verify every migrated entity against the snapshot.
 INSERT INTO mismatches
 SELECT 'user', p.email || ' (' || p.provider || ')',
        CASE WHEN u.id IS NULL THEN 'missing on the target'
@@ -402,9 +449,10 @@ SELECT 'site setting', w.name || ' (' || w.provider || ')', format('expected %L'
   FROM want_site_settings w
  WHERE NOT EXISTS (SELECT 1 FROM public.site_settings t
                     WHERE t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value);
+SELECT verify_recordings();
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('verified', clock_timestamp());
 
--- 10. The report, then commit or roll back.
+-- 11. The report, then commit or roll back.
 SELECT (:'dry_run'::boolean OR EXISTS (SELECT 1 FROM mismatches)) AS greenlight_data_rollback \gset
 SELECT json_build_object(
   'mode', 'v2_to_v3',
@@ -413,9 +461,11 @@ SELECT json_build_object(
   'problems', '[]'::json,
   'source', (SELECT json_object_agg(tbl, n) FROM manifest),
   'created', (SELECT json_object_agg(e, coalesce((SELECT sum(n) FROM report r WHERE r.section = 'created' AND r.entity = e), 0))
-                FROM unnest(ARRAY['users', 'roles', 'role_permissions', 'rooms', 'room_meeting_options', 'shared_accesses', 'site_settings']) e),
+                FROM unnest(ARRAY['users', 'roles', 'role_permissions', 'rooms', 'room_meeting_options', 'shared_accesses', 'site_settings',
+                                  'recordings', 'formats']) e),
   'updated', (SELECT json_object_agg(e, coalesce((SELECT sum(n) FROM report r WHERE r.section = 'updated' AND r.entity = e), 0))
-                FROM unnest(ARRAY['users', 'roles', 'role_permissions', 'rooms', 'room_meeting_options', 'site_settings']) e),
+                FROM unnest(ARRAY['users', 'roles', 'role_permissions', 'rooms', 'room_meeting_options', 'site_settings',
+                                  'recordings', 'formats']) e),
   'skipped', json_build_object(
      'users', (SELECT coalesce(json_object_agg(reason, n), '{}') FROM (
                  SELECT skip_reason AS reason, count(*) AS n FROM plan_users WHERE skip_reason IS NOT NULL GROUP BY 1
@@ -424,6 +474,8 @@ SELECT json_build_object(
      'users_adopted', (SELECT count(*) FROM plan_users WHERE adopt AND survivor_id = src_id),
      'rooms', (SELECT coalesce(json_object_agg(skip_reason, n), '{}') FROM (
                  SELECT skip_reason, count(*) AS n FROM plan_rooms WHERE skip_reason IS NOT NULL GROUP BY 1) x),
+     'recordings', (SELECT coalesce(json_object_agg(skip_reason, n), '{}') FROM (
+                 SELECT skip_reason, count(DISTINCT record_id) AS n FROM plan_recordings WHERE skip_reason IS NOT NULL GROUP BY 1) x),
      'shared_accesses_existing', (SELECT count(*) FROM want_shares)
                                  - coalesce((SELECT sum(n) FROM report WHERE section = 'created' AND entity = 'shared_accesses'), 0)),
   'verification', json_build_object(
@@ -438,6 +490,13 @@ SELECT json_build_object(
                                              ON t.user_id = w.user_id AND t.room_id = w.room_id)),
      'room_meeting_options', json_build_object('eligible', (SELECT count(*) * :n_options FROM want_options),
                                 'present', (SELECT coalesce(sum(same), 0) FROM verified_options)),
+     'recordings', json_build_object('eligible', (SELECT count(*) FROM want_recordings),
+                                'present', (SELECT count(*) FROM want_recordings w JOIN public.recordings t
+                                             ON t.record_id = w.record_id AND t.room_id = w.room_id)),
+     'formats', json_build_object('eligible', (SELECT count(*) FROM want_formats),
+                                'present', (SELECT count(*) FROM want_formats w JOIN public.formats t
+                                             ON t.recording_id = w.recording_id AND t.recording_type = w.recording_type
+                                            AND t.url = w.url)),
      'site_settings', json_build_object('eligible', (SELECT count(*) FROM want_site_settings),
                                 'present', (SELECT count(*) FROM want_site_settings w JOIN public.site_settings t
                                              ON t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value))),
@@ -445,7 +504,11 @@ SELECT json_build_object(
   'mismatch_count', (SELECT count(*) FROM mismatches),
   'mismatches', (SELECT coalesce(json_agg(json_build_object('entity', entity, 'key', key, 'issue', issue)), '[]')
                    FROM (SELECT * FROM mismatches ORDER BY entity, key LIMIT 50) m),
-  'recordings', 'not migrated by this role: run Greenlight''s rake server_recordings_sync on the target',
+  'recordings', CASE WHEN :'fill_recordings'::boolean
+                     THEN json_build_object('recordings', (SELECT count(*) FROM want_recordings),
+                                            'formats', (SELECT count(*) FROM want_formats))
+                     ELSE to_json('not filled by this run (greenlight_data_fill_recordings): run Greenlight''s '
+                                  'rake server_recordings_sync on the target'::text) END,
   'timings_ms', (SELECT json_object_agg(step, round(extract(epoch FROM at - (SELECT at FROM pg_temp.greenlight_data_clock WHERE step = 'start')) * 1000))
                    FROM pg_temp.greenlight_data_clock WHERE step <> 'start'))::text;
 \if :greenlight_data_rollback

@@ -129,15 +129,14 @@ SELECT r.id AS src_id, r.friendly_id, r.meeting_id, coalesce(nullif(btrim(r.name
 ANALYZE plan_rooms;
 INSERT INTO problems
 SELECT format('Room %s: the target already has a room with this %s but a different %s (%s): another room holds it; '
-              'resolve it on the target first.', p.friendly_id, k.key, k.other, k.value)
-  FROM plan_rooms p
-  JOIN LATERAL (
-    SELECT 'friendly id' AS key, 'meeting id' AS other, t.meeting_id AS value FROM public.rooms t
-     WHERE t.friendly_id = p.friendly_id AND t.meeting_id <> p.meeting_id
-    UNION ALL
-    SELECT 'meeting id', 'friendly id', t.friendly_id FROM public.rooms t
-     WHERE t.meeting_id = p.meeting_id AND t.friendly_id <> p.friendly_id) k ON true
- WHERE p.skip_reason IS NULL;
+              'resolve it on the target first.', k.friendly_id, k.key, k.other, k.value)
+  FROM (SELECT p.friendly_id, 'friendly id' AS key, 'meeting id' AS other, t.meeting_id AS value
+          FROM plan_rooms p JOIN public.rooms t ON t.friendly_id = p.friendly_id
+         WHERE p.skip_reason IS NULL AND t.meeting_id <> p.meeting_id
+        UNION ALL
+        SELECT p.friendly_id, 'meeting id', 'friendly id', t.friendly_id
+          FROM plan_rooms p JOIN public.rooms t ON t.meeting_id = p.meeting_id
+         WHERE p.skip_reason IS NULL AND t.friendly_id <> p.friendly_id) k;
 
 -- 5. Recordings of migrated rooms, keyed on the record id BBB gave them.
 CREATE UNLOGGED TABLE plan_recordings AS
@@ -336,52 +335,18 @@ WITH up AS (
 INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'rooms_configurations', NULL, count(*)
   FROM up GROUP BY inserted;
 
--- 12. Recordings (keyed on record_id: v3 has no unique index there, hence
--- update of differing rows plus insert of missing ones under the lock above)
--- and their formats (keyed on recording and type).
+-- 12. Recordings and their formats, written by write-live.sql (keyed on record_id
+-- and on (recording, type)): the source's rows for the migrated rooms.
 CREATE UNLOGGED TABLE want_recordings AS
 SELECT p.*, t.id AS room_id FROM plan_recordings p JOIN public.rooms t ON t.friendly_id = p.friendly_id
  WHERE p.skip_reason IS NULL;
 ANALYZE want_recordings;
-WITH up AS (
-  UPDATE public.recordings t SET room_id = w.room_id, name = w.name, visibility = w.visibility, length = w.length,
-         participants = w.participants, protectable = w.protectable, recorded_at = w.recorded_at, updated_at = w.updated_at
-    FROM want_recordings w
-   WHERE t.record_id = w.record_id
-     AND (t.room_id, t.name, t.visibility, t.length, t.participants, t.protectable, t.recorded_at, t.updated_at)
-         IS DISTINCT FROM
-         (w.room_id, w.name, w.visibility, w.length, w.participants, w.protectable, w.recorded_at, w.updated_at)
-  RETURNING 1)
-INSERT INTO report SELECT 'updated', 'recordings', NULL, count(*) FROM up;
-WITH ins AS (
-  INSERT INTO public.recordings (room_id, name, record_id, visibility, length, participants, protectable, recorded_at,
-                                 created_at, updated_at)
-  SELECT w.room_id, w.name, w.record_id, w.visibility, w.length, w.participants, w.protectable, w.recorded_at,
-         w.created_at, w.updated_at FROM want_recordings w
-   WHERE NOT EXISTS (SELECT 1 FROM public.recordings t WHERE t.record_id = w.record_id)
-  RETURNING 1)
-INSERT INTO report SELECT 'created', 'recordings', NULL, count(*) FROM ins;
-
-CREATE UNLOGGED TABLE want_formats AS
-SELECT DISTINCT ON (t.id, f.recording_type) t.id AS recording_id, w.record_id, f.recording_type, f.url,
-       f.created_at, f.updated_at
+CREATE UNLOGGED TABLE plan_formats AS
+SELECT DISTINCT ON (w.record_id, f.recording_type) w.record_id, f.recording_type, f.url, f.created_at, f.updated_at
   FROM formats f
   JOIN want_recordings w ON w.src_id = f.recording_id
-  JOIN public.recordings t ON t.record_id = w.record_id
- ORDER BY t.id, f.recording_type, f.updated_at DESC, f.id;
-ANALYZE want_formats;
-WITH up AS (
-  UPDATE public.formats t SET url = w.url, updated_at = w.updated_at
-    FROM want_formats w
-   WHERE t.recording_id = w.recording_id AND t.recording_type = w.recording_type AND t.url IS DISTINCT FROM w.url
-  RETURNING 1)
-INSERT INTO report SELECT 'updated', 'formats', NULL, count(*) FROM up;
-WITH ins AS (
-  INSERT INTO public.formats (recording_id, recording_type, url, created_at, updated_at)
-  SELECT w.recording_id, w.recording_type, w.url, w.created_at, w.updated_at FROM want_formats w
-   WHERE NOT EXISTS (SELECT 1 FROM public.formats t WHERE t.recording_id = w.recording_id AND t.recording_type = w.recording_type)
-  RETURNING 1)
-INSERT INTO report SELECT 'created', 'formats', NULL, count(*) FROM ins;
+ ORDER BY w.record_id, f.recording_type, f.updated_at DESC, f.id;
+SELECT write_recordings();
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('transformed', clock_timestamp());
 
 -- 13. Verify every migrated entity against the snapshot.
@@ -434,17 +399,7 @@ SELECT 'room configuration', w.name || ' (' || w.provider || ')', format('expect
   FROM want_rooms_configurations w
  WHERE NOT EXISTS (SELECT 1 FROM public.rooms_configurations t
                     WHERE t.meeting_option_id = w.meeting_option_id AND t.provider = w.provider AND t.value = w.value);
-INSERT INTO mismatches
-SELECT 'recording', w.record_id, CASE WHEN n.n IS NULL THEN 'missing on the target' ELSE n.n || ' rows or another room' END
-  FROM want_recordings w
-  LEFT JOIN (SELECT record_id, count(*) AS n, min(room_id::text) AS room_id FROM public.recordings GROUP BY record_id) n
-    ON n.record_id = w.record_id
- WHERE n.n IS DISTINCT FROM 1 OR n.room_id IS DISTINCT FROM w.room_id::text;
-INSERT INTO mismatches
-SELECT 'format', w.record_id || ' ' || w.recording_type, format('expected url %L', w.url)
-  FROM want_formats w
- WHERE NOT EXISTS (SELECT 1 FROM public.formats t
-                    WHERE t.recording_id = w.recording_id AND t.recording_type = w.recording_type AND t.url = w.url);
+SELECT verify_recordings();
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('verified', clock_timestamp());
 
 -- 14. The report, then commit or roll back.

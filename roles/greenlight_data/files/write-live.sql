@@ -71,3 +71,61 @@ BEGIN
   PERFORM report_rows('created', 'shared_accesses', n);
   PERFORM bulk_load_end('public.shared_accesses');
 END $$;
+
+-- Recordings, keyed on the record id BBB gave them (v3 has no unique index
+-- there), and their formats, keyed on (recording, type): want_recordings
+-- holds the recordings with the live room each belongs to, plan_formats their
+-- formats by record id. Leaves want_formats (formats with the live recording
+-- id) for the verification.
+CREATE FUNCTION write_recordings() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  n bigint;
+BEGIN
+  UPDATE public.recordings t SET room_id = w.room_id, name = w.name, visibility = w.visibility, length = w.length,
+         participants = w.participants, protectable = w.protectable, recorded_at = w.recorded_at, updated_at = w.updated_at
+    FROM want_recordings w
+   WHERE t.record_id = w.record_id
+     AND (t.room_id, t.name, t.visibility, t.length, t.participants, t.protectable, t.recorded_at, t.updated_at)
+         IS DISTINCT FROM
+         (w.room_id, w.name, w.visibility, w.length, w.participants, w.protectable, w.recorded_at, w.updated_at);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  PERFORM report_rows('updated', 'recordings', n);
+  INSERT INTO public.recordings (room_id, name, record_id, visibility, length, participants, protectable, recorded_at,
+                                 created_at, updated_at)
+  SELECT w.room_id, w.name, w.record_id, w.visibility, w.length, w.participants, w.protectable, w.recorded_at,
+         w.created_at, w.updated_at FROM want_recordings w
+   WHERE NOT EXISTS (SELECT 1 FROM public.recordings t WHERE t.record_id = w.record_id);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  PERFORM report_rows('created', 'recordings', n);
+
+  CREATE UNLOGGED TABLE want_formats AS
+  SELECT t.id AS recording_id, f.record_id, f.recording_type, f.url, f.created_at, f.updated_at
+    FROM plan_formats f JOIN public.recordings t ON t.record_id = f.record_id;
+  ANALYZE want_formats;
+  UPDATE public.formats t SET url = w.url, updated_at = w.updated_at
+    FROM want_formats w
+   WHERE t.recording_id = w.recording_id AND t.recording_type = w.recording_type AND t.url IS DISTINCT FROM w.url;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  PERFORM report_rows('updated', 'formats', n);
+  INSERT INTO public.formats (recording_id, recording_type, url, created_at, updated_at)
+  SELECT w.recording_id, w.recording_type, w.url, w.created_at, w.updated_at FROM want_formats w
+   WHERE NOT EXISTS (SELECT 1 FROM public.formats t WHERE t.recording_id = w.recording_id AND t.recording_type = w.recording_type);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  PERFORM report_rows('created', 'formats', n);
+END $$;
+
+-- Every wanted recording is there once, in its room, with each format's link.
+CREATE FUNCTION verify_recordings() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO mismatches
+  SELECT 'recording', w.record_id, CASE WHEN n.n IS NULL THEN 'missing on the target' ELSE n.n || ' rows or another room' END
+    FROM want_recordings w
+    LEFT JOIN (SELECT record_id, count(*) AS n, min(room_id::text) AS room_id FROM public.recordings GROUP BY record_id) n
+      ON n.record_id = w.record_id
+   WHERE n.n IS DISTINCT FROM 1 OR n.room_id IS DISTINCT FROM w.room_id::text;
+  INSERT INTO mismatches
+  SELECT 'format', w.record_id || ' ' || w.recording_type, format('expected url %L', w.url)
+    FROM want_formats w
+   WHERE NOT EXISTS (SELECT 1 FROM public.formats t
+                      WHERE t.recording_id = w.recording_id AND t.recording_type = w.recording_type AND t.url = w.url);
+END $$;

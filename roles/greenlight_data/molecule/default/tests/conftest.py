@@ -75,3 +75,17 @@ def changed_hosts(output):
             if int(counts.get("changed", 0)):
                 changed.add(parts[0])
     return changed
+
+
+def psql_file(host, db, path):
+    """Run the SQL file at ``path`` (on the controller) in ``db`` on ``host``."""
+    subprocess.run(["docker", "exec", "-i", host, "runuser", "-u", "postgres", "--", "psql", "-X", "-q",
+                    "-v", "ON_ERROR_STOP=1", "-d", db, "-f", "-"],
+                   input=path.read_text(), text=True, check=True, capture_output=True)
+
+
+def fresh_v3(name):
+    """A new database on the target holding the v3 schema (no seeds)."""
+    subprocess.run(["docker", "exec", TARGET, "runuser", "-u", "postgres", "--", "dropdb", "--if-exists", name], check=True)
+    subprocess.run(["docker", "exec", TARGET, "runuser", "-u", "postgres", "--", "createdb", name], check=True)
+    psql_file(TARGET, name, REPO / "tests/greenlight/schema-v3.sql")

@@ -5,11 +5,10 @@ duplicates; a run with nothing new writes no row.
 The source gains one member (with a room and a share) and one renamed member
 here, so that the runs below have something to do.
 """
-import subprocess
 import time
 
 import pytest
-from conftest import REPO, SOURCE, TARGET, changed_hosts, playbook, report_of, sql, target_digest
+from conftest import REPO, SOURCE, TARGET, changed_hosts, fresh_v3, playbook, psql_file, report_of, sql, target_digest
 
 NEW_EMAIL = "New.Member+late@Example.org"
 
@@ -108,19 +107,6 @@ def table_shape(tables):
     return (f"SELECT 'index', indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ({names})"
             " UNION ALL SELECT 'constraint ' || conrelid::regclass || '.' || conname, pg_get_constraintdef(oid)"
             f" FROM pg_constraint WHERE conrelid::regclass::text IN ({names}) AND convalidated ORDER BY 1, 2")
-
-
-def fresh_v3(name):
-    """A new database on the target holding the v3 schema (no seeds)."""
-    subprocess.run(["docker", "exec", TARGET, "runuser", "-u", "postgres", "--", "dropdb", "--if-exists", name], check=True)
-    subprocess.run(["docker", "exec", TARGET, "runuser", "-u", "postgres", "--", "createdb", name], check=True)
-    psql_file(TARGET, name, REPO / "tests/greenlight/schema-v3.sql")
-
-
-def psql_file(host, db, path):
-    subprocess.run(["docker", "exec", "-i", host, "runuser", "-u", "postgres", "--", "psql", "-X", "-q",
-                    "-v", "ON_ERROR_STOP=1", "-d", db, "-f", "-"],
-                   input=path.read_text(), text=True, check=True, capture_output=True)
 
 
 def test_a_run_that_adds_most_of_a_table_loads_it_in_bulk_and_rebuilds_it_whole(tmp_path):
