@@ -5,12 +5,13 @@ Standard library only, so it can be copied to a host and run there (the
 recordings_sync scenario, its benchmark and the end-to-end lab use it).
 
     bbb_recordings.py --root /var/bigbluebutton --count 40 --seed 1 \
-        --host bbb.old-coop.example --total-size 30M [--processing 2] [--owner bigbluebutton]
+        --host bbb.old-coop.example --total-size 30M [--processing 2] [--owner bigbluebutton] \
+        [--meeting-ids FILE]
 
 Layout (as BBB writes it): recording/raw/<id>/ (events.xml, audio, webcams,
 slides), recording/status/{recorded,archived,sanity,processed,published}/<id>*.done,
 published/<format>/<id>/ with one metadata.xml per format linking to
-https://<host>/..., some recordings unpublished, some with captions, and the
+https://<host>/... and naming the meeting (its own, or one of --meeting-ids), some recordings unpublished, some with captions, and the
 last --processing recordings still being processed (raw and status only).
 Sizes: many small slide, thumbnail and SVG files, a few large webm files; the
 total is close to --total-size. The same arguments give the same bytes, names
@@ -36,9 +37,15 @@ def parse_size(text):
     return int(float(text.rstrip("KMG")) * mult)
 
 
-def record_id(seed, index):
+def meeting_id(seed, index, meeting_ids=()):
+    """The external meeting id a recording was made in: one of ``meeting_ids`` (rooms of a
+    Greenlight dataset) in turn, else one of its own."""
+    return meeting_ids[index % len(meeting_ids)] if meeting_ids else f"meeting-{seed}-{index}"
+
+
+def record_id(seed, index, meeting_ids=()):
     """A BBB record id: sha1 of the external meeting id, '-', 13-digit epoch ms."""
-    meeting = hashlib.sha1(f"meeting-{seed}-{index}".encode()).hexdigest()
+    meeting = hashlib.sha1(meeting_id(seed, index, meeting_ids).encode()).hexdigest()
     return f"{meeting}-{(EPOCH0 + index * 21600 + seed * 7) * 1000:013d}"
 
 
@@ -50,7 +57,7 @@ def link_xml(host, rid, fmt, inline):
     return f"<link>{url}</link>" if inline else f"<link>\n          {url}\n        </link>"
 
 
-def metadata_xml(host, rid, fmt, state, pres, inline, start_ms):
+def metadata_xml(host, rid, fmt, state, pres, inline, start_ms, meeting):
     """metadata.xml as BBB's publish scripts write it (presentation has preview images)."""
     preview = ""
     if fmt == "presentation":
@@ -64,7 +71,8 @@ def metadata_xml(host, rid, fmt, state, pres, inline, start_ms):
         f"<recording>\n  <id>{rid}</id>\n  <state>{state}</state>\n"
         f"  <published>{'true' if state == 'published' else 'false'}</published>\n"
         f"  <start_time>{start_ms}</start_time>\n  <end_time>{start_ms + 3_600_000}</end_time>\n"
-        f"  <participants>4</participants>\n  <meta>\n    <meetingName>Assembly {rid[:6]}</meetingName>\n"
+        f"  <participants>4</participants>\n  <meta>\n    <meetingId>{meeting}</meetingId>\n"
+        f"    <meetingName>Assembly {rid[:6]}</meetingName>\n"
         f"    <isBreakout>false</isBreakout>\n    <bbb-origin-server-name>greenlight.{host.split('.', 1)[-1]}</bbb-origin-server-name>\n"
         f"  </meta>\n  <playback>\n    <format>{fmt}</format>\n    {link_xml(host, rid, fmt, inline)}\n"
         f"    <processing_time>51000</processing_time>\n    <duration>3540000</duration>{preview}\n"
@@ -151,7 +159,7 @@ def small(rng, size):
 
 def recording(w, args, index, budget, rng):
     """Write one recording; ``budget`` is its share of large media bytes."""
-    rid = record_id(args.seed, index)
+    rid = record_id(args.seed, index, args.meeting_ids)
     start = EPOCH0 + index * 21600 + args.seed * 7
     t = start + 3700
     pres = hashlib.sha1(f"pres-{rid}".encode()).hexdigest() + f"-{start * 1000 + 1:013d}"
@@ -173,7 +181,8 @@ def recording(w, args, index, budget, rng):
     for fmt in formats:
         base = f"{state}/{fmt}/{rid}"
         inline = rng.random() < 0.5
-        meta = metadata_xml(args.host, rid, fmt, state, pres, inline, start * 1000)
+        meta = metadata_xml(args.host, rid, fmt, state, pres, inline, start * 1000,
+                            meeting_id(args.seed, index, args.meeting_ids))
         w.write(f"{status}/processed/{rid}-{fmt}.done", b"", t + 600)
         w.write(f"{status}/published/{rid}-{fmt}.done", b"", t + 660)
         if fmt == "presentation":
@@ -214,7 +223,13 @@ def main(argv=None):
     parser.add_argument("--total-size", default="30M", help="approximate total bytes, e.g. 30M, 1.4G")
     parser.add_argument("--processing", type=int, default=0, help="how many of the last recordings are still processing")
     parser.add_argument("--owner", default="", help="system user to own the tree (e.g. bigbluebutton)")
+    parser.add_argument("--meeting-ids", dest="meeting_ids_file", default="",
+                        help="file of external meeting ids (one a line), e.g. rooms of a Greenlight dataset, recorded in in turn")
     args = parser.parse_args(argv)
+    args.meeting_ids = []
+    if args.meeting_ids_file:
+        with open(args.meeting_ids_file, encoding="utf-8") as handle:
+            args.meeting_ids = [line.strip() for line in handle if line.strip()]
     total = parse_size(args.total_size)
     # Small files take about SMALL_PER_RECORDING bytes a recording; the rest is
     # media, unevenly spread (about 80 % of a recording's budget is written).

@@ -207,12 +207,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--meeting-ids", action="store_true",
+                        help="print the meeting ids (bbb_id) of the live rooms of live members instead of the SQL,"
+                             " one a line: what a BBB node's recordings of this platform would name")
     args = parser.parse_args(argv)
     if args.users < 20:
         parser.error("--users must be at least 20 (the edge cases need them)")
     data = Dataset(args.users, args.seed)
     data.build()
-    sys.stdout.write(data.sql())
+    if args.meeting_ids:
+        gone = {u[0] for u in data.users if u[8]}
+        sys.stdout.write("".join(f"{r[4]}\n" for r in data.rooms if not r[9] and r[1] not in gone))
+    else:
+        sys.stdout.write(data.sql())
 
 
 if __name__ == "__main__":

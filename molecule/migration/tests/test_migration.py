@@ -72,6 +72,19 @@ def test_members_arrived_on_the_new_greenlight():
     assert members.get("mismatches", []) == []
 
 
+def test_members_find_their_recordings_with_new_links():
+    new = lab("lab-new-gl")
+    psql = "runuser -u postgres -- psql -X -tA -d greenlight_production -c "
+    listed = int(new.check_output(psql + "'SELECT count(*) FROM recordings'"))
+    elsewhere = int(new.check_output(psql + "\"SELECT count(*) FROM formats WHERE url NOT LIKE 'https://bbb.newcoop.test/%'\""))
+    members = phase("40-cutover")["data"]["members"]
+    # 30 recordings, one still processing: every finished one is listed, or counted as skipped
+    skipped = sum(members["skipped"]["recordings"].values())
+    assert listed > 0 and elsewhere == 0
+    assert members["recordings"]["recordings"] == listed
+    assert listed + skipped == 29
+
+
 def test_old_links_redirect_to_the_new_platform(host):
     gl = address("lab-new-gl")
     curl = (f"curl -sk -o /dev/null -w '%{{http_code}} %{{redirect_url}}' "
