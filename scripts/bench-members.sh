@@ -63,6 +63,16 @@ reset_target() {
   cat tests/greenlight/schema-v3.sql tests/greenlight/seed-v3.sql | psql_on "$tgt" greenlight_v3 -f - >/dev/null
 }
 
+dump_restore() {  # seconds of pg_dump -Fc <db> | pg_restore into a scratch database on <host>
+  local host=$1 db=$2 t0 t1
+  docker exec "$host" runuser -u postgres -- dropdb --if-exists anchor 2>/dev/null
+  docker exec "$host" runuser -u postgres -- createdb anchor
+  t0=$(now)
+  docker exec "$host" bash -c "runuser -u postgres -- pg_dump -Fc $db | runuser -u postgres -- pg_restore -d anchor"
+  t1=$(now)
+  awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}'
+}
+
 role_run() {  # prints: wall seconds, data-step seconds, rows written
   local t0 t1
   t0=$(now)
@@ -93,21 +103,11 @@ for n in $sizes; do
     pg_size_pretty(pg_database_size(current_database())))"
   anchor=() output=() whole=() data=() rerun=() rerun_rows=()
   for i in $(seq "$runs"); do
-    docker exec "$src" runuser -u postgres -- dropdb --if-exists anchor 2>/dev/null
-    docker exec "$src" runuser -u postgres -- createdb anchor
-    t0=$(now)
-    docker exec "$src" bash -c 'runuser -u postgres -- pg_dump -Fc greenlight_production | runuser -u postgres -- pg_restore -d anchor'
-    t1=$(now)
-    anchor+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')")
+    anchor+=("$(dump_restore "$src" greenlight_production)")
     reset_target
     read -r w d rows < <(role_run)
     whole+=("$w"); data+=("$d")
-    docker exec "$tgt" runuser -u postgres -- dropdb --if-exists anchor 2>/dev/null
-    docker exec "$tgt" runuser -u postgres -- createdb anchor
-    t0=$(now)
-    docker exec "$tgt" bash -c 'runuser -u postgres -- pg_dump -Fc greenlight_v3 | runuser -u postgres -- pg_restore -d anchor'
-    t1=$(now)
-    output+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')")
+    output+=("$(dump_restore "$tgt" greenlight_v3)")
     read -r w d rows < <(role_run)
     rerun+=("$w"); rerun_rows+=("$rows")
     echo "  run $i: anchor ${anchor[-1]} s, output anchor ${output[-1]} s, whole role ${whole[-1]} s (data step ${data[-1]} s), re-run $w s writing $rows rows"
