@@ -130,16 +130,7 @@ INSERT INTO problems
 SELECT format('Room link %s is used by %s source rooms (ids %s): v3 needs one room per link; delete or rename all but one in v2.',
               friendly_id, count(*), string_agg(src_id::text, ', ' ORDER BY src_id))
   FROM plan_rooms WHERE skip_reason IS NULL GROUP BY friendly_id HAVING count(*) > 1;
-INSERT INTO problems
-SELECT format('Room %s: the target already has a room with this %s but a different %s (%s): another room holds it; '
-              'resolve it on the target first.', k.friendly_id, k.key, k.other, k.value)
-  FROM (SELECT p.friendly_id, 'friendly id' AS key, 'meeting id' AS other, t.meeting_id AS value
-          FROM plan_rooms p JOIN public.rooms t ON t.friendly_id = p.friendly_id
-         WHERE p.skip_reason IS NULL AND t.meeting_id <> p.meeting_id
-        UNION ALL
-        SELECT p.friendly_id, 'meeting id', 'friendly id', t.friendly_id
-          FROM plan_rooms p JOIN public.rooms t ON t.meeting_id = p.meeting_id
-         WHERE p.skip_reason IS NULL AND t.friendly_id <> p.friendly_id) k;
+SELECT check_room_conflicts();
 
 -- Recordings on the target BBB nodes (filled only with fill_recordings: otherwise
 -- bbb_recordings is empty), for the rooms this run migrates, matched on the
@@ -172,13 +163,7 @@ SELECT f.record_id, p.friendly_id,
 INSERT INTO problems
 SELECT format('Recording %s belongs to %s migrated rooms with its meeting id: v3 keeps it in one room.', record_id, count(*))
   FROM plan_recordings WHERE skip_reason IS NULL GROUP BY record_id HAVING count(*) > 1;
-INSERT INTO problems
-SELECT format('Recording %s: the target already has it in room %s, not in room %s: resolve it on the target first.',
-              p.record_id, coalesce(r.friendly_id, '(none)'), p.friendly_id)
-  FROM plan_recordings p
-  JOIN public.recordings t ON t.record_id = p.record_id
-  LEFT JOIN public.rooms r ON r.id = t.room_id
- WHERE p.skip_reason IS NULL AND r.friendly_id IS DISTINCT FROM p.friendly_id;
+SELECT check_recording_conflicts();
 
 SELECT EXISTS (SELECT 1 FROM problems) AS greenlight_data_has_problems \gset
 \if :greenlight_data_has_problems

@@ -127,16 +127,7 @@ SELECT r.id AS src_id, r.friendly_id, r.meeting_id, coalesce(nullif(btrim(r.name
   LEFT JOIN plan_users p ON p.src_id = r.user_id
   LEFT JOIN plan_users o ON o.src_id = p.survivor_id;
 ANALYZE plan_rooms;
-INSERT INTO problems
-SELECT format('Room %s: the target already has a room with this %s but a different %s (%s): another room holds it; '
-              'resolve it on the target first.', k.friendly_id, k.key, k.other, k.value)
-  FROM (SELECT p.friendly_id, 'friendly id' AS key, 'meeting id' AS other, t.meeting_id AS value
-          FROM plan_rooms p JOIN public.rooms t ON t.friendly_id = p.friendly_id
-         WHERE p.skip_reason IS NULL AND t.meeting_id <> p.meeting_id
-        UNION ALL
-        SELECT p.friendly_id, 'meeting id', 'friendly id', t.friendly_id
-          FROM plan_rooms p JOIN public.rooms t ON t.meeting_id = p.meeting_id
-         WHERE p.skip_reason IS NULL AND t.friendly_id <> p.friendly_id) k;
+SELECT check_room_conflicts();
 
 -- 5. Recordings of migrated rooms, keyed on the record id BBB gave them.
 CREATE UNLOGGED TABLE plan_recordings AS
@@ -150,13 +141,7 @@ INSERT INTO problems
 SELECT format('Recording %s is held %s times in the source: v3 keeps one row per recording; delete the extra rows there.',
               record_id, count(*))
   FROM plan_recordings WHERE skip_reason IS NULL GROUP BY record_id HAVING count(*) > 1;
-INSERT INTO problems
-SELECT format('Recording %s: the target already has it in room %s, not in room %s: resolve it on the target first.',
-              p.record_id, coalesce(r.friendly_id, '(none)'), p.friendly_id)
-  FROM plan_recordings p
-  JOIN public.recordings t ON t.record_id = p.record_id
-  LEFT JOIN public.rooms r ON r.id = t.room_id
- WHERE p.skip_reason IS NULL AND r.friendly_id IS DISTINCT FROM p.friendly_id;
+SELECT check_recording_conflicts();
 
 SELECT EXISTS (SELECT 1 FROM problems) AS greenlight_data_has_problems \gset
 \if :greenlight_data_has_problems

@@ -1,7 +1,9 @@
--- How planned rows reach the live tables, for both transforms. A transform
--- plans into staging tables of one shape each (want_users, want_rooms,
--- want_shares: what the target must hold, with the live row each one matches
--- by natural key, if any) and calls these functions. Each updates the live
+-- How planned rows reach the live tables, for both transforms: the checks
+-- against the live tables made while planning, the writes, and the
+-- verification of recordings. A transform plans into staging tables of one
+-- shape each (want_users, want_rooms, want_shares, want_recordings: what the
+-- target must hold, with the live row each one matches by natural key, if
+-- any) and calls these functions. Each write updates the live
 -- rows that differ, inserts the missing ones (in bulk when they are many:
 -- bulk-load.sql) and adds what it did to the report. The run holds a lock
 -- that keeps Greenlight from writing these tables, so "missing" stays true
@@ -128,4 +130,33 @@ BEGIN
     FROM want_formats w
    WHERE NOT EXISTS (SELECT 1 FROM public.formats t
                       WHERE t.recording_id = w.recording_id AND t.recording_type = w.recording_type AND t.url = w.url);
+END $$;
+
+-- Checks made while planning, before any write: a planned row whose natural
+-- key the target already gives to another row is a problem, reported by the
+-- transform and nothing written. plan_rooms and plan_recordings: the rooms and
+-- recordings to migrate (skip_reason NULL), with their friendly ids.
+CREATE FUNCTION check_room_conflicts() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO problems
+  SELECT format('Room %s: the target already has a room with this %s but a different %s (%s): another room holds it; '
+                'resolve it on the target first.', k.friendly_id, k.key, k.other, k.value)
+    FROM (SELECT p.friendly_id, 'friendly id' AS key, 'meeting id' AS other, t.meeting_id AS value
+            FROM plan_rooms p JOIN public.rooms t ON t.friendly_id = p.friendly_id
+           WHERE p.skip_reason IS NULL AND t.meeting_id <> p.meeting_id
+          UNION ALL
+          SELECT p.friendly_id, 'meeting id', 'friendly id', t.friendly_id
+            FROM plan_rooms p JOIN public.rooms t ON t.meeting_id = p.meeting_id
+           WHERE p.skip_reason IS NULL AND t.friendly_id <> p.friendly_id) k;
+END $$;
+
+CREATE FUNCTION check_recording_conflicts() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO problems
+  SELECT format('Recording %s: the target already has it in room %s, not in room %s: resolve it on the target first.',
+                p.record_id, coalesce(r.friendly_id, '(none)'), p.friendly_id)
+    FROM plan_recordings p
+    JOIN public.recordings t ON t.record_id = p.record_id
+    LEFT JOIN public.rooms r ON r.id = t.room_id
+   WHERE p.skip_reason IS NULL AND r.friendly_id IS DISTINCT FROM p.friendly_id;
 END $$;
