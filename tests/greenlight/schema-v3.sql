@@ -1,9 +1,9 @@
--- Greenlight v3 database schema, as Rails 7 creates it from db/schema.rb on
--- master (version 2023_07_05_183747): uuid ids from pgcrypto's
--- gen_random_uuid(), created_at/updated_at NOT NULL without a database
--- default (Rails fills them), the same unique indexes as upstream (note:
--- none on room_meeting_options, role_permissions, permissions.name or
--- site_settings).
+-- Greenlight v3 database schema, as Rails 7.2 creates it from db/schema.rb of
+-- release-3.8.2.4 (master 15db765b, schema version 2026_04_02_000000): uuid
+-- ids from pgcrypto's gen_random_uuid(), created_at/updated_at NOT NULL
+-- without a database default (Rails fills them), every datetime column
+-- timestamp(6), the same unique indexes as upstream (note: none on
+-- room_meeting_options, role_permissions, permissions.name or site_settings).
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
 CREATE TABLE schema_migrations (version varchar PRIMARY KEY);
 CREATE TABLE ar_internal_metadata (
@@ -48,7 +48,8 @@ CREATE TABLE invitations (
   provider varchar NOT NULL,
   token varchar NOT NULL,
   created_at timestamp(6) NOT NULL,
-  updated_at timestamp(6) NOT NULL);
+  updated_at timestamp(6) NOT NULL,
+  name varchar);
 CREATE UNIQUE INDEX index_invitations_on_email_and_provider ON invitations (email, provider);
 CREATE UNIQUE INDEX index_invitations_on_token ON invitations (token);
 
@@ -98,12 +99,12 @@ CREATE TABLE users (
   role_id uuid REFERENCES roles (id),
   language varchar NOT NULL,
   reset_digest varchar,
-  reset_sent_at timestamp,
+  reset_sent_at timestamp(6),
   verified boolean DEFAULT false,
   verification_digest varchar,
-  verification_sent_at timestamp,
+  verification_sent_at timestamp(6),
   session_token varchar,
-  session_expiry timestamp,
+  session_expiry timestamp(6),
   status integer DEFAULT 0);
 CREATE UNIQUE INDEX index_users_on_email_and_provider ON users (email, provider);
 CREATE UNIQUE INDEX index_users_on_reset_digest ON users (reset_digest);
@@ -201,5 +202,6 @@ CREATE TABLE tenants (
   name varchar NOT NULL,
   client_secret varchar NOT NULL,
   created_at timestamp(6) NOT NULL,
-  updated_at timestamp(6) NOT NULL);
+  updated_at timestamp(6) NOT NULL,
+  region varchar);
 CREATE UNIQUE INDEX index_tenants_on_name ON tenants (name);

@@ -29,8 +29,8 @@ SELECT c.id, f.t, 'https://bbb.example.org/playback/' || f.t || '/2.3/' || c.rec
   FROM recordings c CROSS JOIN (VALUES ('presentation'), ('video')) f(t)
  WHERE (f.t = 'presentation' OR c.name LIKE 'Recording 1 %')
    AND NOT EXISTS (SELECT 1 FROM formats x WHERE x.recording_id = c.id);
-UPDATE rooms_configurations c SET value = 'default_enabled', updated_at = '2026-10-04 08:00:00'
-  FROM meeting_options o WHERE o.id = c.meeting_option_id AND o.name = 'record' AND c.value <> 'default_enabled';
+UPDATE rooms_configurations c SET value = 'true', updated_at = '2026-10-04 08:00:00'
+  FROM meeting_options o WHERE o.id = c.meeting_option_id AND o.name = 'glRequireAuthentication' AND c.value <> 'true';
 """
 
 # What must be equal on both sides, by natural keys (ids differ: each side has its own).
@@ -104,7 +104,7 @@ def test_the_copy_is_committed_verified_and_counts_recordings(first_run):
     assert report["created"]["recordings"] == 4 and report["created"]["formats"] == 6
     # a fresh copy: every big table in bulk
     assert sorted(report["bulk_loaded"]) == ["room_meeting_options", "rooms", "shared_accesses", "users"]
-    assert report["updated"]["rooms_configurations"] == 1  # 'record' is default_enabled on the original
+    assert report["updated"]["rooms_configurations"] == 1  # glRequireAuthentication is forced on the original
     users = int(sql(ORIGINAL[0], "SELECT count(*) FROM users", ORIGINAL[1])[0][0])
     assert report["created"]["users"] == users > 0
 
@@ -127,7 +127,7 @@ def test_the_comparison_covers_what_matters(first_run):
                COPY[1])[0][0] != "0"
     assert sql(COPY[0], "SELECT count(*) FROM users WHERE external_id IS NOT NULL", COPY[1])[0][0] != "0"
     assert sql(COPY[0], "SELECT c.value FROM rooms_configurations c JOIN meeting_options o"
-                        " ON o.id = c.meeting_option_id WHERE o.name = 'record'", COPY[1]) == [["default_enabled"]]
+                        " ON o.id = c.meeting_option_id WHERE o.name = 'glRequireAuthentication'", COPY[1]) == [["true"]]
 
 
 def test_the_copy_keeps_its_own_ids(first_run):
