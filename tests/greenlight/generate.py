@@ -41,8 +41,9 @@ PERMISSIONS = {
     1: {"can_create_rooms": "true"},
     2: {"can_create_rooms": "true", "can_manage_users": "true", "can_manage_rooms_recordings": "true",
         "can_edit_site_settings": "true", "can_edit_roles": "true"},
+    # (value, enabled): v2 reads a disabled row as the default ("true" for the share list only)
     6: {"can_create_rooms": "true", "can_manage_rooms_recordings": "true", "can_launch_recording": "true",
-        "can_manage_users": "false"},
+        "can_manage_users": "false", "can_edit_roles": ("true", False), "can_appear_in_share_list": ("false", False)},
     7: {"can_create_rooms": "true", "can_manage_users": "true", "can_appear_in_share_list": "true",
         "send_promoted_email": "true"},
 }
@@ -182,7 +183,8 @@ class Dataset:
         out.append(copy_block("roles", ["id", "name", "priority", "provider", "colour", "created_at", "updated_at"],
                               [(rid, name, prio, "greenlight", "#aa5500" if rid == 6 else None, BASE, BASE)
                                for rid, name, prio in ROLES]))
-        perms = [(rid, name, value, True, BASE, BASE) for rid, p in PERMISSIONS.items() for name, value in p.items()]
+        perms = [(rid, name) + (value if isinstance(value, tuple) else (value, True)) + (BASE, BASE)
+                 for rid, p in PERMISSIONS.items() for name, value in p.items()]
         out.append(copy_block("role_permissions", ["role_id", "name", "value", "enabled", "created_at", "updated_at"], perms))
         out.append(copy_block("settings", ["id", "provider", "created_at", "updated_at"], [(1, "greenlight", BASE, BASE)]))
         out.append(copy_block("features", ["setting_id", "name", "value", "enabled", "created_at", "updated_at"],
