@@ -2,10 +2,14 @@
 import json
 
 import pytest
-from greenlight_data import (greenlight_db_problems, greenlight_input_problems, greenlight_maps,
-                             greenlight_psql_argv, greenlight_psql_vars, greenlight_report,
+import re
+
+from greenlight_data import (EMAIL_FORMAT, V3_RULES, greenlight_check_failures, greenlight_check_report,
+                             greenlight_db_problems, greenlight_input_problems, greenlight_maps, greenlight_merge,
+                             greenlight_pgpass_line, greenlight_psql_argv, greenlight_psql_vars, greenlight_report,
                              greenlight_report_changed, greenlight_report_problems, greenlight_room_options,
-                             greenlight_seconds, greenlight_site_setting, greenlight_v3_role_name)
+                             greenlight_seconds, greenlight_site_setting, greenlight_v2_permission,
+                             greenlight_v3_check_sql, greenlight_v3_role_name)
 
 DEFAULTS = {"record": "false", "muteOnStart": "false", "guestPolicy": "ALWAYS_ACCEPT", "glAnyoneCanStart": "false",
             "glAnyoneJoinAsModerator": "false", "glRequireAuthentication": "false", "glModeratorAccessCode": "",
@@ -128,3 +132,122 @@ def test_catalog_problems_name_host_and_file():
                {"item": "bbb2", "unreadable": []}, {"item": "bbb3", "skipped": True}]
     assert greenlight_catalog_problems(results, "/var/bigbluebutton/") == [
         "bbb1:/var/bigbluebutton/published/presentation/x/metadata.xml: not XML"]
+
+
+# --- merging accounts that share an email -------------------------------------------------
+
+def account(id_, verified=True, login=None, digest=None, ext=None):
+    return {"id": id_, "verified": verified, "last_login": login, "password_digest": digest, "external_id": ext}
+
+
+def test_merge_keeps_both_ways_to_sign_in():
+    """The single-sign-on account signed in last: it survives and takes the local account's password."""
+    merged = greenlight_merge([account(2, login="2024-01-01 10:00:00", digest="$2a$pw"),
+                               account(6, login="2025-01-01 10:00:00", ext="sub-6")])
+    assert merged == {"survivor": 6, "password_digest": "$2a$pw", "password_from": 2,
+                      "external_id": "sub-6", "external_id_from": 6, "not_kept": []}
+
+
+def test_merge_takes_the_next_credential_in_order_and_names_the_ones_not_kept():
+    merged = greenlight_merge([account(1, login="2025-03-01 00:00:00", digest="$2a$one"),
+                               account(2, login="2025-02-01 00:00:00", digest="$2a$two", ext="sub-2"),
+                               account(3, login="2025-01-01 00:00:00", ext="sub-3")])
+    assert (merged["survivor"], merged["password_from"], merged["external_id_from"]) == (1, 1, 2)
+    assert merged["not_kept"] == [2, 3]  # 2's password and 3's external id have no place on one account
+
+
+def test_merge_never_gives_an_unverified_accounts_credential_to_another():
+    """Anyone could have registered a local account with a member's email where v2 did not verify it:
+    its password must not open the member's account, and it never survives over a verified one."""
+    merged = greenlight_merge([account(7, verified=False, login="2026-01-01 00:00:00", digest="$2a$intruder"),
+                               account(8, login="2020-01-01 00:00:00", ext="sub-8")])
+    assert merged["survivor"] == 8 and merged["password_digest"] is None and merged["not_kept"] == [7]
+
+
+def test_merge_orders_never_signed_in_last_then_by_id():
+    merged = greenlight_merge([account(5, digest="a"), account(4, digest="b"), account(9, login="2020-01-01", digest="c")])
+    assert merged["survivor"] == 9 and merged["not_kept"] == [4, 5]
+    assert greenlight_merge([account(5, digest="a"), account(4, digest="b")])["survivor"] == 4
+
+
+# --- v2 permissions as v2 reads them ------------------------------------------------------
+
+def perm(name, value, enabled=True):
+    return {"name": name, "value": value, "enabled": enabled}
+
+
+@pytest.mark.parametrize("rows,name,granted", [
+    ([], "can_launch_recording", False),                                     # missing: false
+    ([perm("can_launch_recording", "true")], "can_launch_recording", True),
+    ([perm("can_launch_recording", "true", False)], "can_launch_recording", False),  # disabled: default
+    ([perm("can_launch_recording", "")], "can_launch_recording", False),      # enabled but not "true"
+    ([perm("can_launch_recording", "t")], "can_launch_recording", False),     # only "true" grants
+    ([], "can_appear_in_share_list", True),                                   # the share-list default
+    ([perm("can_appear_in_share_list", "false", False)], "can_appear_in_share_list", True),
+    ([perm("can_appear_in_share_list", "false")], "can_appear_in_share_list", False),
+    ([perm("can_create_rooms", "false"), perm("can_create_rooms", "true")], "can_create_rooms", True),  # last row
+])
+def test_v2_permission_reads_as_role_get_permission(rows, name, granted):
+    assert greenlight_v2_permission(rows, name) is granted
+
+
+def test_the_maps_carry_the_permission_defaults_and_the_email_format():
+    maps = greenlight_maps()
+    assert maps["permission_defaults"] == {"can_appear_in_share_list": "true"}
+    assert set(maps["permission_defaults"]) <= set(maps["permissions"])
+    assert maps["email_format"] == EMAIL_FORMAT
+
+
+# --- what Greenlight v3 assumes of its rows --------------------------------------------------
+
+@pytest.mark.parametrize("email,valid", [
+    ("ada.martin1@example.org", True), ("twin+gl@example.org", True), ("a_b-c@sub.example.coop", True),
+    ("no-at-sign.example.org", False), ("two@@example.org", False), ("x@localhost", False),
+    ("space in@example.org", False), ("josé@example.org", False), ("a@example.org\n", False), ("a@b.c1", False),
+])
+def test_email_format_is_v3s(email, valid):
+    """User: /\\A[\\w\\-.+]+@[\\w\\-.]+\\.[a-z]+\\z/i (PostgreSQL's ~ with ^ and $ on one line)."""
+    assert bool(re.fullmatch(EMAIL_FORMAT.strip("^$"), email)) is valid
+
+
+def test_the_rules_cover_what_v3_assumes():
+    names = [r["rule"] for r in V3_RULES]
+    assert len(names) == len(set(names))
+    for required in ("users.session_token", "users.session_token.unique", "users.name", "users.email",
+                     "users.email.unique", "users.email.lower_case", "users.provider_status_language",
+                     "users.role", "rooms.name", "rooms.ids", "rooms.meeting_options", "roles.name",
+                     "roles.permissions", "shared_accesses.unique", "recordings.fields", "formats.fields"):
+        assert required in names, required
+    for rule in V3_RULES:
+        assert set(rule) == {"rule", "family", "rows", "why", "fix"}, rule["rule"]
+        assert rule["rows"].lstrip().upper().startswith("SELECT") and ";" not in rule["rows"], rule["rule"]
+        assert "public." not in rule["rows"], "rules read the tables on the search path (a dry run's copies)"
+
+
+def test_the_check_sql_reports_every_rule_in_order():
+    sql = greenlight_v3_check_sql()
+    assert sql.count(" UNION ALL SELECT ") >= len(V3_RULES) - 1
+    for order, rule in enumerate(V3_RULES):
+        assert f"SELECT {order} AS ord, '{rule['rule']}' AS rule" in sql
+    assert sql.rstrip().endswith(";") and sql.count(";") == 1
+
+
+def test_check_report_and_failures():
+    out = "BEGIN\n" + json.dumps({"check": [{"rule": "users.name", "count": 0, "examples": []},
+                                            {"rule": "rooms.name", "count": 2, "examples": ["a-b-c", "d-e-f"]}]})
+    check = greenlight_check_report(out)
+    messages = greenlight_check_failures(check)
+    assert len(messages) == 1 and messages[0].startswith("rooms.name: 2 rows (e.g. a-b-c, d-e-f): Room validates")
+    assert "rename these rooms" in messages[0]
+    with pytest.raises(ValueError):
+        greenlight_check_report("no check here")
+
+
+def test_the_report_is_the_line_with_a_mode_not_the_check():
+    out = json.dumps({"mode": "v2_to_v3", "created": {}}) + "\n" + json.dumps({"check": []})
+    assert greenlight_report(out)["mode"] == "v2_to_v3"
+
+
+def test_pgpass_line_escapes_separators():
+    line = greenlight_pgpass_line({"host": "db", "database": "gl", "user": "u", "password": "p:w\\x"})
+    assert line == "db:5432:gl:u:p\\:w\\\\x\n"

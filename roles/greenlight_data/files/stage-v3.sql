@@ -6,6 +6,10 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 BEGIN;
+-- A dry run reads the live tables from one snapshot (live-target.sql).
+\if :dry_run
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+\endif
 SET LOCAL DateStyle = 'ISO, YMD';
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL lock_timeout = '60s';

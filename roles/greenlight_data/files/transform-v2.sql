@@ -1,15 +1,17 @@
 -- Follows the export's COPY blocks, inside the transaction stage-v2.sql
 -- opened. Checks the transfer, plans (who and what is migrated, skipped or in
 -- conflict), stops before any write when the plan has problems, upserts
--- set-based into the live v3 tables keyed on natural keys, verifies the
--- result against the snapshot, prints one JSON report, then commits, or rolls
--- back (dry run, problems, mismatches).
+-- set-based into the tables of the schema written (:live, live-target.sql)
+-- keyed on natural keys, verifies the result against the snapshot and prints
+-- one JSON report; finish.sql then commits, or rolls back (dry run,
+-- mismatches). Problems found while planning roll back here, before any write.
 --
 -- psql variables: provider_map, maps (JSON), default_language,
 -- email_conflict (merge|skip|fail), pending_users (skip|pending),
 -- denied_users (skip|banned), deleted_users (skip|banned),
 -- email_as_external_id, dry_run (true|false), pause (seconds), bulk_load_rows,
--- fill_recordings (true|false: bbb_recordings holds the target BBB nodes' recordings).
+-- fill_recordings (true|false: bbb_recordings holds the target BBB nodes' recordings),
+-- live (the schema written).
 \set ON_ERROR_STOP 1
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('loaded', clock_timestamp());
 CREATE UNLOGGED TABLE problems (message text);
@@ -65,9 +67,11 @@ SELECT format('Source provider %L (%s users) is not in greenlight_data_provider_
               src_provider, count(*))
   FROM plan_users WHERE skip_reason IS NULL AND provider IS NULL GROUP BY src_provider;
 
--- Two source accounts, one email (case-insensitive), one target provider.
+-- Two source accounts, one email (case-insensitive), one target provider. The
+-- survivor of a merge is the first: verified accounts before unverified ones,
+-- then the latest sign-in.
 CREATE UNLOGGED TABLE dup_emails AS
-SELECT email, provider, array_agg(src_id ORDER BY last_login DESC NULLS LAST, src_id) AS ids,
+SELECT email, provider, array_agg(src_id ORDER BY verified DESC NULLS LAST, last_login DESC NULLS LAST, src_id) AS ids,
        string_agg(format('%s (%s)', src_id, src_provider), ', ' ORDER BY src_id) AS accounts
   FROM plan_users WHERE skip_reason IS NULL AND provider IS NOT NULL
  GROUP BY email, provider HAVING count(*) > 1;
@@ -80,11 +84,12 @@ UPDATE plan_users p SET skip_reason = 'duplicate email' FROM dup_emails d
  WHERE :'email_conflict' = 'skip' AND p.email = d.email AND p.provider = d.provider AND p.skip_reason IS NULL;
 UPDATE plan_users p SET survivor_id = d.ids[1] FROM dup_emails d
  WHERE :'email_conflict' = 'merge' AND p.email = d.email AND p.provider = d.provider AND p.skip_reason IS NULL;
+SELECT merge_credentials();
 
 -- A target account with the same email and provider that this migration did not
 -- create (it keeps the source's created_at, so a different one is someone else's).
 CREATE UNLOGGED TABLE target_conflicts AS
-SELECT p.src_id, p.email, p.provider FROM plan_users p JOIN public.users t ON t.email = p.email AND t.provider = p.provider
+SELECT p.src_id, p.email, p.provider FROM plan_users p JOIN :live.users t ON t.email = p.email AND t.provider = p.provider
  WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND t.created_at IS DISTINCT FROM p.created_at
    AND NOT (:'email_conflict' = 'fail' AND EXISTS (SELECT 1 FROM dup_emails d WHERE d.email = p.email AND d.provider = p.provider));
 ANALYZE target_conflicts;
@@ -110,7 +115,7 @@ SELECT format('The target has no role %s for provider %s, which %s migrated user
               n.role_name, n.provider, n.users)
   FROM (SELECT role_name, provider, count(*) AS users FROM plan_users
          WHERE skip_reason IS NULL AND provider IS NOT NULL GROUP BY role_name, provider) n
- WHERE NOT EXISTS (SELECT 1 FROM public.roles t WHERE t.name = n.role_name AND t.provider = n.provider)
+ WHERE NOT EXISTS (SELECT 1 FROM :live.roles t WHERE t.name = n.role_name AND t.provider = n.provider)
    AND NOT EXISTS (SELECT 1 FROM plan_roles c WHERE c.v3_name = n.role_name AND c.provider = n.provider);
 
 -- Rooms: live rooms of migrated owners, keyed on their link (friendly id).
@@ -165,6 +170,8 @@ SELECT format('Recording %s belongs to %s migrated rooms with its meeting id: v3
   FROM plan_recordings WHERE skip_reason IS NULL GROUP BY record_id HAVING count(*) > 1;
 SELECT check_recording_conflicts();
 
+SELECT check_v3_validity((:'maps'::jsonb) ->> 'email_format');
+
 SELECT EXISTS (SELECT 1 FROM problems) AS greenlight_data_has_problems \gset
 \if :greenlight_data_has_problems
 SELECT json_build_object('mode', 'v2_to_v3', 'dry_run', :'dry_run'::boolean, 'committed', false,
@@ -176,45 +183,53 @@ ROLLBACK;
 
 -- Nothing below runs unless the plan is clean. Keep Greenlight from writing
 -- the tables while the run upserts and verifies them.
-LOCK TABLE public.users, public.roles, public.role_permissions, public.rooms, public.room_meeting_options,
-  public.shared_accesses, public.site_settings, public.recordings, public.formats IN SHARE ROW EXCLUSIVE MODE;
+LOCK TABLE :live.users, :live.roles, :live.role_permissions, :live.rooms, :live.room_meeting_options,
+  :live.shared_accesses, :live.site_settings, :live.recordings, :live.formats IN SHARE ROW EXCLUSIVE MODE;
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('planned', clock_timestamp());
 
 -- 3. Custom roles and their permissions.
 WITH up AS (
-  INSERT INTO public.roles (name, color, provider, created_at, updated_at)
+  INSERT INTO :live.roles (name, color, provider, created_at, updated_at)
   SELECT v3_name, color, provider, created_at, updated_at FROM plan_roles
   ON CONFLICT (name, provider) DO UPDATE SET color = EXCLUDED.color
    WHERE roles.color IS DISTINCT FROM EXCLUDED.color
   RETURNING (xmax = 0) AS inserted)
 INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'roles', NULL, count(*) FROM up GROUP BY inserted;
 
+-- A v2 role's permission reads as v2's Role#get_permission reads it: the
+-- value of its (last) row when that row is enabled, else the default (a
+-- missing or disabled row): 'true' for can_appear_in_share_list (v2's
+-- shared_access_default), 'false' for every other; only "true" grants. A v3
+-- permission no v2 permission maps to (RoomLimit, EmailOnSignup, newer ones)
+-- takes the target User role's value, as v3 gives a new role, else 'false'.
 CREATE UNLOGGED TABLE want_role_permissions AS
 SELECT t.id AS role_id, perm.id AS permission_id,
        coalesce(granted.value, base.value, 'false') AS value, c.created_at, c.updated_at
   FROM plan_roles c
-  JOIN public.roles t ON t.name = c.v3_name AND t.provider = c.provider
-  CROSS JOIN public.permissions perm
+  JOIN :live.roles t ON t.name = c.v3_name AND t.provider = c.provider
+  CROSS JOIN :live.permissions perm
   LEFT JOIN LATERAL (
-    SELECT CASE WHEN bool_or(lower(coalesce(rp.value, '')) IN ('true', 't', '1')
-                             OR (coalesce(rp.value, '') = '' AND rp.enabled)) THEN 'true' ELSE 'false' END AS value
-      FROM role_permissions rp
-      JOIN LATERAL jsonb_array_elements_text((:'maps'::jsonb) -> 'permissions' -> rp.name) AS v3(name) ON v3.name = perm.name
-     WHERE rp.role_id = c.src_id HAVING count(*) > 0) granted ON true
+    SELECT CASE WHEN bool_or(CASE WHEN rp.enabled THEN rp.value
+                                  ELSE coalesce((:'maps'::jsonb) -> 'permission_defaults' ->> m.v2_name, 'false') END
+                             = 'true') THEN 'true' ELSE 'false' END AS value
+      FROM jsonb_each((:'maps'::jsonb) -> 'permissions') AS m(v2_name, v3_names)
+      LEFT JOIN LATERAL (SELECT x.value, x.enabled FROM role_permissions x
+                          WHERE x.role_id = c.src_id AND x.name = m.v2_name ORDER BY x.id DESC LIMIT 1) rp ON true
+     WHERE m.v3_names ? perm.name HAVING count(*) > 0) granted ON true
   LEFT JOIN LATERAL (
-    SELECT min(b.value) AS value FROM public.role_permissions b JOIN public.roles br ON br.id = b.role_id
+    SELECT min(b.value) AS value FROM :live.role_permissions b JOIN :live.roles br ON br.id = b.role_id
      WHERE br.name = 'User' AND br.provider = c.provider AND b.permission_id = perm.id) base ON true;
 ANALYZE want_role_permissions;
 WITH up AS (
-  UPDATE public.role_permissions t SET value = w.value, updated_at = w.updated_at
+  UPDATE :live.role_permissions t SET value = w.value, updated_at = w.updated_at
     FROM want_role_permissions w
    WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id AND t.value IS DISTINCT FROM w.value
   RETURNING 1)
 INSERT INTO report SELECT 'updated', 'role_permissions', NULL, count(*) FROM up;
 WITH ins AS (
-  INSERT INTO public.role_permissions (role_id, permission_id, value, created_at, updated_at)
+  INSERT INTO :live.role_permissions (role_id, permission_id, value, created_at, updated_at)
   SELECT w.role_id, w.permission_id, w.value, w.created_at, w.updated_at FROM want_role_permissions w
-   WHERE NOT EXISTS (SELECT 1 FROM public.role_permissions t WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id)
+   WHERE NOT EXISTS (SELECT 1 FROM :live.role_permissions t WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id)
   RETURNING 1)
 INSERT INTO report SELECT 'created', 'role_permissions', NULL, count(*) FROM ins;
 
@@ -226,8 +241,8 @@ CREATE UNLOGGED TABLE want_users AS
 SELECT p.name, p.email, p.external_id, p.provider, p.password_digest, p.last_login, p.created_at, p.updated_at,
        r.id AS role_id, p.language, p.verified, p.status, t.id AS target_id
   FROM plan_users p
-  JOIN public.roles r ON r.name = p.role_name AND r.provider = p.provider
-  LEFT JOIN public.users t ON t.email = p.email AND t.provider = p.provider
+  JOIN :live.roles r ON r.name = p.role_name AND r.provider = p.provider
+  LEFT JOIN :live.users t ON t.email = p.email AND t.provider = p.provider
  WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND NOT p.adopt;
 SELECT write_users(:bulk_load_rows);
 
@@ -252,8 +267,8 @@ BEGIN
 END $$;
 CREATE UNLOGGED TABLE want_rooms AS
 SELECT p.*, u.id AS user_id, t.id AS target_id FROM plan_rooms p
-  JOIN public.users u ON u.email = p.owner_email AND u.provider = p.owner_provider
-  LEFT JOIN public.rooms t ON t.friendly_id = p.friendly_id
+  JOIN :live.users u ON u.email = p.owner_email AND u.provider = p.owner_provider
+  LEFT JOIN :live.rooms t ON t.friendly_id = p.friendly_id
  WHERE p.skip_reason IS NULL;
 ANALYZE want_rooms;
 SELECT write_rooms(:bulk_load_rows);
@@ -270,7 +285,7 @@ UNION ALL
 SELECT c.key, c.value, 'column' FROM jsonb_each_text((:'maps'::jsonb) -> 'room_columns') c;
 CREATE UNLOGGED TABLE option_list AS
 SELECT (row_number() OVER (ORDER BY o.name))::int AS ord, o.id, o.name, o.default_value, m.key, m.kind
-  FROM public.meeting_options o LEFT JOIN setting_map m ON m.option = o.name;
+  FROM :live.meeting_options o LEFT JOIN setting_map m ON m.option = o.name;
 SELECT count(*) AS n_options, (1::bigint << (count(*)::int + 1)) - 2 AS all_options FROM option_list \gset
 -- The option values a v2 room_settings text gives (the default where it sets none), once per
 -- distinct text; a room with an access code gets its own array.
@@ -292,7 +307,7 @@ SELECT t.id AS room_id, w.friendly_id, w.created_at, w.updated_at,
                                                                    ELSE w.moderator_access_code END, ''), o.default_value) END
                          FROM option_list o ORDER BY o.ord) END AS vals
   FROM want_rooms w
-  JOIN public.rooms t ON t.friendly_id = w.friendly_id
+  JOIN :live.rooms t ON t.friendly_id = w.friendly_id
   JOIN settings_values v ON v.room_settings = coalesce(w.room_settings, '');
 ANALYZE want_options;
 -- What a migrated room holds: its option rows, one bit per option present, and how
@@ -301,7 +316,7 @@ CREATE VIEW room_options_state AS
 SELECT x.room_id, count(*) AS n, bit_or(1::bigint << o.ord) AS options,
        count(*) FILTER (WHERE x.value IS NOT DISTINCT FROM w.vals[o.ord]) AS same
   FROM want_options w
-  JOIN public.room_meeting_options x ON x.room_id = w.room_id
+  JOIN :live.room_meeting_options x ON x.room_id = w.room_id
   JOIN option_list o ON o.id = x.meeting_option_id
  GROUP BY x.room_id;
 CREATE UNLOGGED TABLE have_options AS SELECT * FROM room_options_state;
@@ -311,19 +326,19 @@ SELECT w.room_id, o.id AS meeting_option_id, w.vals[o.ord] AS value, w.created_a
   FROM want_options w JOIN have_options h ON h.room_id = w.room_id CROSS JOIN option_list o
  WHERE (h.n, h.options, h.same) IS DISTINCT FROM (:n_options, :all_options, h.n);
 WITH up AS (
-  UPDATE public.room_meeting_options t SET value = f.value, updated_at = f.updated_at
+  UPDATE :live.room_meeting_options t SET value = f.value, updated_at = f.updated_at
     FROM fix_options f
    WHERE t.room_id = f.room_id AND t.meeting_option_id = f.meeting_option_id AND t.value IS DISTINCT FROM f.value
   RETURNING 1)
 INSERT INTO report SELECT 'updated', 'room_meeting_options', NULL, count(*) FROM up;
-DELETE FROM fix_options f WHERE EXISTS (SELECT 1 FROM public.room_meeting_options t
+DELETE FROM fix_options f WHERE EXISTS (SELECT 1 FROM :live.room_meeting_options t
                                          WHERE t.room_id = f.room_id AND t.meeting_option_id = f.meeting_option_id);
 -- New rows: every option of a room that has none, the missing options of the others.
-SELECT bulk_load_begin('public.room_meeting_options',
+SELECT bulk_load_begin(format('%I.room_meeting_options', :'live')::regclass,
   (SELECT count(*) * :n_options FROM want_options w WHERE NOT EXISTS (SELECT 1 FROM have_options h WHERE h.room_id = w.room_id))
   + (SELECT count(*) FROM fix_options), :bulk_load_rows);
 WITH ins AS (
-  INSERT INTO public.room_meeting_options (room_id, meeting_option_id, value, created_at, updated_at)
+  INSERT INTO :live.room_meeting_options (room_id, meeting_option_id, value, created_at, updated_at)
   SELECT w.room_id, o.id, w.vals[o.ord], w.created_at, w.updated_at
     FROM want_options w CROSS JOIN option_list o
    WHERE NOT EXISTS (SELECT 1 FROM have_options h WHERE h.room_id = w.room_id)
@@ -331,7 +346,7 @@ WITH ins AS (
   SELECT room_id, meeting_option_id, value, created_at, updated_at FROM fix_options
   RETURNING 1)
 INSERT INTO report SELECT 'created', 'room_meeting_options', NULL, count(*) FROM ins;
-SELECT bulk_load_end('public.room_meeting_options');
+SELECT bulk_load_end(format('%I.room_meeting_options', :'live')::regclass);
 
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('room_meeting_options', clock_timestamp());
 
@@ -339,13 +354,13 @@ INSERT INTO pg_temp.greenlight_data_clock VALUES ('room_meeting_options', clock_
 CREATE UNLOGGED TABLE want_shares AS
 SELECT DISTINCT ON (u.id, w.friendly_id) u.id AS user_id, t.id AS room_id, w.friendly_id, p.email, p.provider,
        s.created_at, s.updated_at,
-       EXISTS (SELECT 1 FROM public.shared_accesses x WHERE x.user_id = u.id AND x.room_id = t.id) AS present
+       EXISTS (SELECT 1 FROM :live.shared_accesses x WHERE x.user_id = u.id AND x.room_id = t.id) AS present
   FROM shared_accesses s
   JOIN want_rooms w ON w.src_id = s.room_id
-  JOIN public.rooms t ON t.friendly_id = w.friendly_id
+  JOIN :live.rooms t ON t.friendly_id = w.friendly_id
   JOIN plan_users q ON q.src_id = s.user_id AND q.skip_reason IS NULL
   JOIN plan_users p ON p.src_id = q.survivor_id
-  JOIN public.users u ON u.email = p.email AND u.provider = p.provider
+  JOIN :live.users u ON u.email = p.email AND u.provider = p.provider
  WHERE u.id <> t.user_id
  ORDER BY u.id, w.friendly_id, s.id;
 ANALYZE want_shares;
@@ -364,26 +379,26 @@ SELECT DISTINCT ON (st.id, (:'provider_map'::jsonb) ->> s.provider)
          ELSE coalesce(f.value, '') END AS value
   FROM features f
   JOIN settings s ON s.id = f.setting_id
-  JOIN public.settings st ON st.name = (:'maps'::jsonb) -> 'site_settings' ->> f.name
+  JOIN :live.settings st ON st.name = (:'maps'::jsonb) -> 'site_settings' ->> f.name
  WHERE (:'provider_map'::jsonb) ? s.provider
  ORDER BY st.id, (:'provider_map'::jsonb) ->> s.provider, f.id DESC;
 ANALYZE want_site_settings;
 WITH up AS (
-  UPDATE public.site_settings t SET value = w.value, updated_at = now()
+  UPDATE :live.site_settings t SET value = w.value, updated_at = now()
     FROM want_site_settings w
    WHERE t.setting_id = w.setting_id AND t.provider = w.provider AND t.value IS DISTINCT FROM w.value
   RETURNING 1)
 INSERT INTO report SELECT 'updated', 'site_settings', NULL, count(*) FROM up;
 WITH ins AS (
-  INSERT INTO public.site_settings (setting_id, value, provider, created_at, updated_at)
+  INSERT INTO :live.site_settings (setting_id, value, provider, created_at, updated_at)
   SELECT w.setting_id, w.value, w.provider, now(), now() FROM want_site_settings w
-   WHERE NOT EXISTS (SELECT 1 FROM public.site_settings t WHERE t.setting_id = w.setting_id AND t.provider = w.provider)
+   WHERE NOT EXISTS (SELECT 1 FROM :live.site_settings t WHERE t.setting_id = w.setting_id AND t.provider = w.provider)
   RETURNING 1)
 INSERT INTO report SELECT 'created', 'site_settings', NULL, count(*) FROM ins;
 
 -- 9. Recordings of migrated rooms and their formats (written by write-live.sql).
 CREATE UNLOGGED TABLE want_recordings AS
-SELECT p.*, t.id AS room_id FROM plan_recordings p JOIN public.rooms t ON t.friendly_id = p.friendly_id
+SELECT p.*, t.id AS room_id FROM plan_recordings p JOIN :live.rooms t ON t.friendly_id = p.friendly_id
  WHERE p.skip_reason IS NULL;
 CREATE UNLOGGED TABLE plan_formats AS
 SELECT f.record_id, f.recording_type, f.url, w.created_at, w.updated_at FROM bbb_formats f JOIN want_recordings w USING (record_id);
@@ -397,7 +412,7 @@ SELECT 'user', p.email || ' (' || p.provider || ')',
             WHEN u.password_digest IS DISTINCT FROM p.password_digest THEN 'password digest differs'
             WHEN u.external_id IS DISTINCT FROM p.external_id THEN 'external id differs'
             ELSE 'created_at differs' END
-  FROM plan_users p LEFT JOIN public.users u ON u.email = p.email AND u.provider = p.provider
+  FROM plan_users p LEFT JOIN :live.users u ON u.email = p.email AND u.provider = p.provider
  WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND NOT p.adopt
    AND (u.id IS NULL OR (u.password_digest, u.external_id, u.created_at) IS DISTINCT FROM (p.password_digest, p.external_id, p.created_at));
 INSERT INTO mismatches
@@ -406,8 +421,8 @@ SELECT 'room', p.friendly_id,
             WHEN t.meeting_id IS DISTINCT FROM p.meeting_id THEN 'meeting id differs'
             ELSE 'owner differs' END
   FROM plan_rooms p
-  LEFT JOIN public.rooms t ON t.friendly_id = p.friendly_id
-  LEFT JOIN public.users u ON u.id = t.user_id
+  LEFT JOIN :live.rooms t ON t.friendly_id = p.friendly_id
+  LEFT JOIN :live.users u ON u.id = t.user_id
  WHERE p.skip_reason IS NULL
    AND (t.id IS NULL OR (t.meeting_id, u.email, u.provider) IS DISTINCT FROM (p.meeting_id, p.owner_email, p.owner_provider));
 INSERT INTO mismatches
@@ -415,8 +430,8 @@ SELECT 'room count', e.email || ' (' || e.provider || ')', format('%s rooms expe
   FROM (SELECT owner_email AS email, owner_provider AS provider, count(*) AS n FROM plan_rooms
          WHERE skip_reason IS NULL GROUP BY 1, 2) e
   JOIN plan_users p ON p.email = e.email AND p.provider = e.provider AND p.survivor_id = p.src_id AND NOT p.adopt
-  JOIN public.users u ON u.email = e.email AND u.provider = e.provider
-  LEFT JOIN (SELECT user_id, count(*) AS n FROM public.rooms GROUP BY user_id) a ON a.user_id = u.id
+  JOIN :live.users u ON u.email = e.email AND u.provider = e.provider
+  LEFT JOIN (SELECT user_id, count(*) AS n FROM :live.rooms GROUP BY user_id) a ON a.user_id = u.id
  WHERE e.n IS DISTINCT FROM a.n;
 CREATE UNLOGGED TABLE verified_options AS SELECT * FROM room_options_state;
 INSERT INTO mismatches
@@ -428,16 +443,16 @@ SELECT 'room options', w.friendly_id,
 INSERT INTO mismatches
 SELECT 'shared access', w.email || ' -> ' || w.friendly_id, 'missing on the target'
   FROM want_shares w
- WHERE NOT EXISTS (SELECT 1 FROM public.shared_accesses t WHERE t.user_id = w.user_id AND t.room_id = w.room_id);
+ WHERE NOT EXISTS (SELECT 1 FROM :live.shared_accesses t WHERE t.user_id = w.user_id AND t.room_id = w.room_id);
 INSERT INTO mismatches
 SELECT 'site setting', w.name || ' (' || w.provider || ')', format('expected %L', w.value)
   FROM want_site_settings w
- WHERE NOT EXISTS (SELECT 1 FROM public.site_settings t
+ WHERE NOT EXISTS (SELECT 1 FROM :live.site_settings t
                     WHERE t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value);
 SELECT verify_recordings();
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('verified', clock_timestamp());
 
--- 11. The report, then commit or roll back.
+-- 11. The report (finish.sql then commits or rolls back).
 SELECT (:'dry_run'::boolean OR EXISTS (SELECT 1 FROM mismatches)) AS greenlight_data_rollback \gset
 SELECT json_build_object(
   'mode', 'v2_to_v3',
@@ -465,26 +480,27 @@ SELECT json_build_object(
                                  - coalesce((SELECT sum(n) FROM report WHERE section = 'created' AND entity = 'shared_accesses'), 0)),
   'verification', json_build_object(
      'users', json_build_object('eligible', (SELECT count(*) FROM plan_users WHERE skip_reason IS NULL AND survivor_id = src_id),
-                                'present', (SELECT count(*) FROM plan_users p JOIN public.users u ON u.email = p.email AND u.provider = p.provider
+                                'present', (SELECT count(*) FROM plan_users p JOIN :live.users u ON u.email = p.email AND u.provider = p.provider
                                              WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id)),
      'rooms', json_build_object('eligible', (SELECT count(*) FROM plan_rooms WHERE skip_reason IS NULL),
-                                'present', (SELECT count(*) FROM plan_rooms p JOIN public.rooms t ON t.friendly_id = p.friendly_id
+                                'present', (SELECT count(*) FROM plan_rooms p JOIN :live.rooms t ON t.friendly_id = p.friendly_id
                                              AND t.meeting_id = p.meeting_id WHERE p.skip_reason IS NULL)),
      'shared_accesses', json_build_object('eligible', (SELECT count(*) FROM want_shares),
-                                'present', (SELECT count(*) FROM want_shares w JOIN public.shared_accesses t
+                                'present', (SELECT count(*) FROM want_shares w JOIN :live.shared_accesses t
                                              ON t.user_id = w.user_id AND t.room_id = w.room_id)),
      'room_meeting_options', json_build_object('eligible', (SELECT count(*) * :n_options FROM want_options),
                                 'present', (SELECT coalesce(sum(same), 0) FROM verified_options)),
      'recordings', json_build_object('eligible', (SELECT count(*) FROM want_recordings),
-                                'present', (SELECT count(*) FROM want_recordings w JOIN public.recordings t
+                                'present', (SELECT count(*) FROM want_recordings w JOIN :live.recordings t
                                              ON t.record_id = w.record_id AND t.room_id = w.room_id)),
      'formats', json_build_object('eligible', (SELECT count(*) FROM want_formats),
-                                'present', (SELECT count(*) FROM want_formats w JOIN public.formats t
+                                'present', (SELECT count(*) FROM want_formats w JOIN :live.formats t
                                              ON t.recording_id = w.recording_id AND t.recording_type = w.recording_type
                                             AND t.url = w.url)),
      'site_settings', json_build_object('eligible', (SELECT count(*) FROM want_site_settings),
-                                'present', (SELECT count(*) FROM want_site_settings w JOIN public.site_settings t
+                                'present', (SELECT count(*) FROM want_site_settings w JOIN :live.site_settings t
                                              ON t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value))),
+  'merges', merges_report(),
   'bulk_loaded', (SELECT coalesce(json_agg(tbl), '[]') FROM bulk_loaded),
   'mismatch_count', (SELECT count(*) FROM mismatches),
   'mismatches', (SELECT coalesce(json_agg(json_build_object('entity', entity, 'key', key, 'issue', issue)), '[]')
@@ -496,9 +512,3 @@ SELECT json_build_object(
                                   'rake server_recordings_sync on the target'::text) END,
   'timings_ms', (SELECT json_object_agg(step, round(extract(epoch FROM at - (SELECT at FROM pg_temp.greenlight_data_clock WHERE step = 'start')) * 1000))
                    FROM pg_temp.greenlight_data_clock WHERE step <> 'start'))::text;
-\if :greenlight_data_rollback
-ROLLBACK;
-\else
-DROP SCHEMA greenlight_data_staging CASCADE;
-COMMIT;
-\endif

@@ -2,10 +2,11 @@
 -- stage-v3.sql opened (mode v3_to_v3: a whole Greenlight v3 database into
 -- another, installed v3 that keeps its own seeded ids). Checks the transfer,
 -- plans, stops before any write when the plan has problems, upserts
--- set-based into the live tables keyed on natural keys (never on ids),
--- verifies the result against the snapshot, prints one JSON report (the keys
--- of transform-v2.sql), then commits, or rolls back (dry run, problems,
--- mismatches).
+-- set-based into the tables of the schema written (:live, live-target.sql)
+-- keyed on natural keys (never on ids), verifies the result against the
+-- snapshot and prints one JSON report (the keys of transform-v2.sql);
+-- finish.sql then commits, or rolls back (dry run, mismatches). Problems
+-- found while planning roll back here, before any write.
 --
 -- Natural keys: roles (name, provider), permissions name, settings name,
 -- meeting_options name, users (lower(email), provider), rooms friendly_id
@@ -16,7 +17,8 @@
 --
 -- psql variables: provider_map, default_language, email_conflict
 -- (merge|skip|fail), email_as_external_id, dry_run (true|false), pause
--- (seconds), pause_before_rooms, bulk_load_rows. Status values are copied as they are.
+-- (seconds), pause_before_rooms, bulk_load_rows, maps (email_format), live (the schema
+-- written). Status values are copied as they are.
 \set ON_ERROR_STOP 1
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('loaded', clock_timestamp());
 CREATE UNLOGGED TABLE problems (message text);
@@ -85,9 +87,11 @@ SELECT format('Source role %s of provider %L (%s users) is not in greenlight_dat
   FROM plan_users WHERE skip_reason IS NULL AND provider IS NOT NULL AND role_name IS NOT NULL AND role_provider IS NULL
  GROUP BY role_name, src_role_provider;
 
--- Two source accounts, one email (case-insensitive), one target provider.
+-- Two source accounts, one email (case-insensitive), one target provider. The
+-- survivor of a merge is the first: verified accounts before unverified ones,
+-- then the latest sign-in.
 CREATE UNLOGGED TABLE dup_emails AS
-SELECT email, provider, array_agg(src_id ORDER BY last_login DESC NULLS LAST, created_at, src_id) AS ids,
+SELECT email, provider, array_agg(src_id ORDER BY verified DESC NULLS LAST, last_login DESC NULLS LAST, created_at, src_id) AS ids,
        string_agg(format('%s (%s)', src_id, src_provider), ', ' ORDER BY src_id) AS accounts
   FROM plan_users WHERE skip_reason IS NULL AND provider IS NOT NULL
  GROUP BY email, provider HAVING count(*) > 1;
@@ -100,11 +104,12 @@ UPDATE plan_users p SET skip_reason = 'duplicate email' FROM dup_emails d
  WHERE :'email_conflict' = 'skip' AND p.email = d.email AND p.provider = d.provider AND p.skip_reason IS NULL;
 UPDATE plan_users p SET survivor_id = d.ids[1] FROM dup_emails d
  WHERE :'email_conflict' = 'merge' AND p.email = d.email AND p.provider = d.provider AND p.skip_reason IS NULL;
+SELECT merge_credentials();
 
 -- A target account with the same email and provider that this migration did not
 -- create (it keeps the source's created_at, so a different one is someone else's).
 CREATE UNLOGGED TABLE target_conflicts AS
-SELECT p.src_id, p.email, p.provider FROM plan_users p JOIN public.users t ON t.email = p.email AND t.provider = p.provider
+SELECT p.src_id, p.email, p.provider FROM plan_users p JOIN :live.users t ON t.email = p.email AND t.provider = p.provider
  WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND t.created_at IS DISTINCT FROM p.created_at
    AND NOT (:'email_conflict' = 'fail' AND EXISTS (SELECT 1 FROM dup_emails d WHERE d.email = p.email AND d.provider = p.provider));
 ANALYZE target_conflicts;
@@ -143,6 +148,8 @@ SELECT format('Recording %s is held %s times in the source: v3 keeps one row per
   FROM plan_recordings WHERE skip_reason IS NULL GROUP BY record_id HAVING count(*) > 1;
 SELECT check_recording_conflicts();
 
+SELECT check_v3_validity((:'maps'::jsonb) ->> 'email_format');
+
 SELECT EXISTS (SELECT 1 FROM problems) AS greenlight_data_has_problems \gset
 \if :greenlight_data_has_problems
 SELECT json_build_object('mode', 'v3_to_v3', 'dry_run', :'dry_run'::boolean, 'committed', false,
@@ -154,8 +161,8 @@ ROLLBACK;
 
 -- Nothing below runs unless the plan is clean. Keep Greenlight from writing
 -- the tables while the run upserts and verifies them.
-LOCK TABLE public.users, public.roles, public.role_permissions, public.rooms, public.room_meeting_options,
-  public.shared_accesses, public.site_settings, public.rooms_configurations, public.recordings, public.formats
+LOCK TABLE :live.users, :live.roles, :live.role_permissions, :live.rooms, :live.room_meeting_options,
+  :live.shared_accesses, :live.site_settings, :live.rooms_configurations, :live.recordings, :live.formats
   IN SHARE ROW EXCLUSIVE MODE;
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('planned', clock_timestamp());
 
@@ -163,7 +170,7 @@ INSERT INTO pg_temp.greenlight_data_clock VALUES ('planned', clock_timestamp());
 -- does not know is skipped, one the source does not know keeps the target's
 -- value, or for a new role the target's User role value).
 WITH up AS (
-  INSERT INTO public.roles (name, color, provider, created_at, updated_at)
+  INSERT INTO :live.roles (name, color, provider, created_at, updated_at)
   SELECT name, color, provider, created_at, updated_at FROM plan_roles
   ON CONFLICT (name, provider) DO UPDATE SET color = EXCLUDED.color, updated_at = EXCLUDED.updated_at
    WHERE roles.color IS DISTINCT FROM EXCLUDED.color
@@ -176,27 +183,27 @@ SELECT t.id AS role_id, perm.id AS permission_id, c.name AS role_name, c.provide
        coalesce(src.created_at, c.created_at) AS created_at, coalesce(src.updated_at, c.updated_at) AS updated_at,
        src.value IS NOT NULL AS from_source
   FROM plan_roles c
-  JOIN public.roles t ON t.name = c.name AND t.provider = c.provider
-  CROSS JOIN public.permissions perm
+  JOIN :live.roles t ON t.name = c.name AND t.provider = c.provider
+  CROSS JOIN :live.permissions perm
   LEFT JOIN LATERAL (
     SELECT rp.value, rp.created_at, rp.updated_at FROM role_permissions rp JOIN permissions sp ON sp.id = rp.permission_id
      WHERE rp.role_id = c.src_id AND sp.name = perm.name ORDER BY rp.updated_at DESC, rp.id LIMIT 1) src ON true
   LEFT JOIN LATERAL (
-    SELECT min(x.value) AS value FROM public.role_permissions x WHERE x.role_id = t.id AND x.permission_id = perm.id) cur ON true
+    SELECT min(x.value) AS value FROM :live.role_permissions x WHERE x.role_id = t.id AND x.permission_id = perm.id) cur ON true
   LEFT JOIN LATERAL (
-    SELECT min(b.value) AS value FROM public.role_permissions b JOIN public.roles br ON br.id = b.role_id
+    SELECT min(b.value) AS value FROM :live.role_permissions b JOIN :live.roles br ON br.id = b.role_id
      WHERE br.name = 'User' AND br.provider = c.provider AND b.permission_id = perm.id) base ON true;
 ANALYZE want_role_permissions;
 WITH up AS (
-  UPDATE public.role_permissions t SET value = w.value, updated_at = w.updated_at
+  UPDATE :live.role_permissions t SET value = w.value, updated_at = w.updated_at
     FROM want_role_permissions w
    WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id AND t.value IS DISTINCT FROM w.value
   RETURNING 1)
 INSERT INTO report SELECT 'updated', 'role_permissions', NULL, count(*) FROM up;
 WITH ins AS (
-  INSERT INTO public.role_permissions (role_id, permission_id, value, created_at, updated_at)
+  INSERT INTO :live.role_permissions (role_id, permission_id, value, created_at, updated_at)
   SELECT w.role_id, w.permission_id, w.value, w.created_at, w.updated_at FROM want_role_permissions w
-   WHERE NOT EXISTS (SELECT 1 FROM public.role_permissions t WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id)
+   WHERE NOT EXISTS (SELECT 1 FROM :live.role_permissions t WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id)
   RETURNING 1)
 INSERT INTO report SELECT 'created', 'role_permissions', NULL, count(*) FROM ins;
 
@@ -206,8 +213,8 @@ CREATE UNLOGGED TABLE want_users AS
 SELECT p.name, p.email, p.external_id, p.provider, p.password_digest, p.last_login, p.created_at, p.updated_at,
        r.id AS role_id, p.language, p.verified, p.status, t.id AS target_id
   FROM plan_users p
-  LEFT JOIN public.roles r ON r.name = p.role_name AND r.provider = p.role_provider
-  LEFT JOIN public.users t ON t.email = p.email AND t.provider = p.provider
+  LEFT JOIN :live.roles r ON r.name = p.role_name AND r.provider = p.role_provider
+  LEFT JOIN :live.users t ON t.email = p.email AND t.provider = p.provider
  WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND NOT p.adopt;
 SELECT write_users(:bulk_load_rows);
 
@@ -218,8 +225,8 @@ SELECT pg_sleep(:pause);
 -- 8. Rooms, keyed on the friendly id (the link members know).
 CREATE UNLOGGED TABLE want_rooms AS
 SELECT p.*, u.id AS user_id, t.id AS target_id FROM plan_rooms p
-  JOIN public.users u ON u.email = p.owner_email AND u.provider = p.owner_provider
-  LEFT JOIN public.rooms t ON t.friendly_id = p.friendly_id
+  JOIN :live.users u ON u.email = p.owner_email AND u.provider = p.owner_provider
+  LEFT JOIN :live.rooms t ON t.friendly_id = p.friendly_id
  WHERE p.skip_reason IS NULL;
 ANALYZE want_rooms;
 SELECT write_rooms(:bulk_load_rows);
@@ -236,39 +243,39 @@ SELECT t.id AS room_id, o.id AS meeting_option_id, o.name AS option_name, w.frie
        CASE WHEN src.room_id IS NOT NULL THEN src.value ELSE o.default_value END AS value,
        coalesce(src.created_at, w.created_at) AS created_at, coalesce(src.updated_at, w.updated_at) AS updated_at
   FROM want_rooms w
-  JOIN public.rooms t ON t.friendly_id = w.friendly_id
-  CROSS JOIN public.meeting_options o
+  JOIN :live.rooms t ON t.friendly_id = w.friendly_id
+  CROSS JOIN :live.meeting_options o
   LEFT JOIN source_options src ON src.room_id = w.src_id AND src.name = o.name;
 ANALYZE want_options;
 CREATE INDEX ON want_options (room_id, meeting_option_id);
 WITH up AS (
-  UPDATE public.room_meeting_options t SET value = w.value, updated_at = w.updated_at
+  UPDATE :live.room_meeting_options t SET value = w.value, updated_at = w.updated_at
     FROM want_options w
    WHERE t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id AND t.value IS DISTINCT FROM w.value
   RETURNING 1)
 INSERT INTO report SELECT 'updated', 'room_meeting_options', NULL, count(*) FROM up;
 CREATE UNLOGGED TABLE new_options AS
 SELECT w.room_id, w.meeting_option_id, w.value, w.created_at, w.updated_at FROM want_options w
- WHERE NOT EXISTS (SELECT 1 FROM public.room_meeting_options t
+ WHERE NOT EXISTS (SELECT 1 FROM :live.room_meeting_options t
                     WHERE t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id);
 -- A first migration adds most of the table: load it in bulk (files/bulk-load.sql).
-SELECT bulk_load_begin('public.room_meeting_options', (SELECT count(*) FROM new_options), :bulk_load_rows);
-INSERT INTO public.room_meeting_options (room_id, meeting_option_id, value, created_at, updated_at)
+SELECT bulk_load_begin(format('%I.room_meeting_options', :'live')::regclass, (SELECT count(*) FROM new_options), :bulk_load_rows);
+INSERT INTO :live.room_meeting_options (room_id, meeting_option_id, value, created_at, updated_at)
 SELECT room_id, meeting_option_id, value, created_at, updated_at FROM new_options;
 INSERT INTO report SELECT 'created', 'room_meeting_options', NULL, count(*) FROM new_options;
-SELECT bulk_load_end('public.room_meeting_options');
+SELECT bulk_load_end(format('%I.room_meeting_options', :'live')::regclass);
 
 -- 10. Shared accesses (the owner needs no share).
 CREATE UNLOGGED TABLE want_shares AS
 SELECT DISTINCT ON (u.id, w.friendly_id) u.id AS user_id, t.id AS room_id, w.friendly_id, p.email, p.provider,
        s.created_at, s.updated_at,
-       EXISTS (SELECT 1 FROM public.shared_accesses x WHERE x.user_id = u.id AND x.room_id = t.id) AS present
+       EXISTS (SELECT 1 FROM :live.shared_accesses x WHERE x.user_id = u.id AND x.room_id = t.id) AS present
   FROM shared_accesses s
   JOIN want_rooms w ON w.src_id = s.room_id
-  JOIN public.rooms t ON t.friendly_id = w.friendly_id
+  JOIN :live.rooms t ON t.friendly_id = w.friendly_id
   JOIN plan_users q ON q.src_id = s.user_id AND q.skip_reason IS NULL
   JOIN plan_users p ON p.src_id = q.survivor_id
-  JOIN public.users u ON u.email = p.email AND u.provider = p.provider
+  JOIN :live.users u ON u.email = p.email AND u.provider = p.provider
  WHERE u.id <> t.user_id
  ORDER BY u.id, w.friendly_id, s.created_at, s.id;
 ANALYZE want_shares;
@@ -282,20 +289,20 @@ SELECT DISTINCT ON (st.id, (:'provider_map'::jsonb) ->> s.provider)
        s.created_at, s.updated_at
   FROM site_settings s
   JOIN settings ss ON ss.id = s.setting_id
-  JOIN public.settings st ON st.name = ss.name
+  JOIN :live.settings st ON st.name = ss.name
  WHERE (:'provider_map'::jsonb) ? s.provider
  ORDER BY st.id, (:'provider_map'::jsonb) ->> s.provider, s.updated_at DESC, s.id;
 ANALYZE want_site_settings;
 WITH up AS (
-  UPDATE public.site_settings t SET value = w.value, updated_at = w.updated_at
+  UPDATE :live.site_settings t SET value = w.value, updated_at = w.updated_at
     FROM want_site_settings w
    WHERE t.setting_id = w.setting_id AND t.provider = w.provider AND t.value IS DISTINCT FROM w.value
   RETURNING 1)
 INSERT INTO report SELECT 'updated', 'site_settings', NULL, count(*) FROM up;
 WITH ins AS (
-  INSERT INTO public.site_settings (setting_id, value, provider, created_at, updated_at)
+  INSERT INTO :live.site_settings (setting_id, value, provider, created_at, updated_at)
   SELECT w.setting_id, w.value, w.provider, w.created_at, w.updated_at FROM want_site_settings w
-   WHERE NOT EXISTS (SELECT 1 FROM public.site_settings t WHERE t.setting_id = w.setting_id AND t.provider = w.provider)
+   WHERE NOT EXISTS (SELECT 1 FROM :live.site_settings t WHERE t.setting_id = w.setting_id AND t.provider = w.provider)
   RETURNING 1)
 INSERT INTO report SELECT 'created', 'site_settings', NULL, count(*) FROM ins;
 
@@ -307,12 +314,12 @@ SELECT DISTINCT ON (o.id, (:'provider_map'::jsonb) ->> c.provider)
        c.created_at, c.updated_at
   FROM rooms_configurations c
   JOIN meeting_options so ON so.id = c.meeting_option_id
-  JOIN public.meeting_options o ON o.name = so.name
+  JOIN :live.meeting_options o ON o.name = so.name
  WHERE (:'provider_map'::jsonb) ? c.provider
  ORDER BY o.id, (:'provider_map'::jsonb) ->> c.provider, c.updated_at DESC, c.id;
 ANALYZE want_rooms_configurations;
 WITH up AS (
-  INSERT INTO public.rooms_configurations (meeting_option_id, provider, value, created_at, updated_at)
+  INSERT INTO :live.rooms_configurations (meeting_option_id, provider, value, created_at, updated_at)
   SELECT meeting_option_id, provider, value, created_at, updated_at FROM want_rooms_configurations
   ON CONFLICT (meeting_option_id, provider) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at
    WHERE rooms_configurations.value IS DISTINCT FROM EXCLUDED.value
@@ -323,7 +330,7 @@ INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 
 -- 12. Recordings and their formats, written by write-live.sql (keyed on record_id
 -- and on (recording, type)): the source's rows for the migrated rooms.
 CREATE UNLOGGED TABLE want_recordings AS
-SELECT p.*, t.id AS room_id FROM plan_recordings p JOIN public.rooms t ON t.friendly_id = p.friendly_id
+SELECT p.*, t.id AS room_id FROM plan_recordings p JOIN :live.rooms t ON t.friendly_id = p.friendly_id
  WHERE p.skip_reason IS NULL;
 ANALYZE want_recordings;
 CREATE UNLOGGED TABLE plan_formats AS
@@ -342,7 +349,7 @@ SELECT 'user', p.email || ' (' || p.provider || ')',
             WHEN u.external_id IS DISTINCT FROM p.external_id THEN 'external id differs'
             WHEN u.status IS DISTINCT FROM p.status THEN 'status differs'
             ELSE 'created_at differs' END
-  FROM plan_users p LEFT JOIN public.users u ON u.email = p.email AND u.provider = p.provider
+  FROM plan_users p LEFT JOIN :live.users u ON u.email = p.email AND u.provider = p.provider
  WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND NOT p.adopt
    AND (u.id IS NULL OR (u.password_digest, u.external_id, u.status, u.created_at)
                         IS DISTINCT FROM (p.password_digest, p.external_id, p.status, p.created_at));
@@ -352,42 +359,42 @@ SELECT 'room', p.friendly_id,
             WHEN t.meeting_id IS DISTINCT FROM p.meeting_id THEN 'meeting id differs'
             ELSE 'owner differs' END
   FROM plan_rooms p
-  LEFT JOIN public.rooms t ON t.friendly_id = p.friendly_id
-  LEFT JOIN public.users u ON u.id = t.user_id
+  LEFT JOIN :live.rooms t ON t.friendly_id = p.friendly_id
+  LEFT JOIN :live.users u ON u.id = t.user_id
  WHERE p.skip_reason IS NULL
    AND (t.id IS NULL OR (t.meeting_id, u.email, u.provider) IS DISTINCT FROM (p.meeting_id, p.owner_email, p.owner_provider));
 INSERT INTO mismatches
 SELECT 'room options', w.friendly_id, format('%s meeting option rows, %s expected (one per option, values as the source)', coalesce(a.n, 0), o.n)
-  FROM want_rooms w JOIN public.rooms t ON t.friendly_id = w.friendly_id
-  CROSS JOIN (SELECT count(*) AS n FROM public.meeting_options) o
+  FROM want_rooms w JOIN :live.rooms t ON t.friendly_id = w.friendly_id
+  CROSS JOIN (SELECT count(*) AS n FROM :live.meeting_options) o
   LEFT JOIN (SELECT x.room_id, count(*) AS n, bool_and(x.value IS NOT DISTINCT FROM y.value) AS same
-               FROM public.room_meeting_options x
+               FROM :live.room_meeting_options x
                LEFT JOIN want_options y ON y.room_id = x.room_id AND y.meeting_option_id = x.meeting_option_id
               GROUP BY x.room_id) a ON a.room_id = t.id
  WHERE a.n IS DISTINCT FROM o.n OR NOT a.same;
 INSERT INTO mismatches
 SELECT 'shared access', w.email || ' -> ' || w.friendly_id, 'missing on the target'
   FROM want_shares w
- WHERE NOT EXISTS (SELECT 1 FROM public.shared_accesses t WHERE t.user_id = w.user_id AND t.room_id = w.room_id);
+ WHERE NOT EXISTS (SELECT 1 FROM :live.shared_accesses t WHERE t.user_id = w.user_id AND t.room_id = w.room_id);
 INSERT INTO mismatches
 SELECT 'role permission', w.role_name || ' (' || w.provider || ') ' || w.permission, format('expected %L', w.value)
   FROM want_role_permissions w
- WHERE NOT EXISTS (SELECT 1 FROM public.role_permissions t
+ WHERE NOT EXISTS (SELECT 1 FROM :live.role_permissions t
                     WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id AND t.value = w.value);
 INSERT INTO mismatches
 SELECT 'site setting', w.name || ' (' || w.provider || ')', format('expected %L', w.value)
   FROM want_site_settings w
- WHERE NOT EXISTS (SELECT 1 FROM public.site_settings t
+ WHERE NOT EXISTS (SELECT 1 FROM :live.site_settings t
                     WHERE t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value);
 INSERT INTO mismatches
 SELECT 'room configuration', w.name || ' (' || w.provider || ')', format('expected %L', w.value)
   FROM want_rooms_configurations w
- WHERE NOT EXISTS (SELECT 1 FROM public.rooms_configurations t
+ WHERE NOT EXISTS (SELECT 1 FROM :live.rooms_configurations t
                     WHERE t.meeting_option_id = w.meeting_option_id AND t.provider = w.provider AND t.value = w.value);
 SELECT verify_recordings();
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('verified', clock_timestamp());
 
--- 14. The report, then commit or roll back.
+-- 14. The report (finish.sql then commits or rolls back).
 SELECT (:'dry_run'::boolean OR EXISTS (SELECT 1 FROM mismatches)) AS greenlight_data_rollback \gset
 SELECT json_build_object(
   'mode', 'v3_to_v3',
@@ -413,44 +420,45 @@ SELECT json_build_object(
                  SELECT skip_reason, count(*) AS n FROM plan_recordings WHERE skip_reason IS NOT NULL GROUP BY 1) x),
      'roles_unmapped_provider', (SELECT count(*) FROM roles WHERE NOT (:'provider_map'::jsonb) ? provider),
      'site_settings_unknown_to_target', (SELECT count(*) FROM site_settings s JOIN settings ss ON ss.id = s.setting_id
-                                          WHERE NOT EXISTS (SELECT 1 FROM public.settings st WHERE st.name = ss.name)),
+                                          WHERE NOT EXISTS (SELECT 1 FROM :live.settings st WHERE st.name = ss.name)),
      'meeting_options_unknown_to_target', (SELECT coalesce(json_agg(name ORDER BY name), '[]') FROM meeting_options so
-                                            WHERE NOT EXISTS (SELECT 1 FROM public.meeting_options o WHERE o.name = so.name)),
+                                            WHERE NOT EXISTS (SELECT 1 FROM :live.meeting_options o WHERE o.name = so.name)),
      'permissions_unknown_to_target', (SELECT coalesce(json_agg(name ORDER BY name), '[]') FROM permissions sp
-                                        WHERE NOT EXISTS (SELECT 1 FROM public.permissions p WHERE p.name = sp.name)),
+                                        WHERE NOT EXISTS (SELECT 1 FROM :live.permissions p WHERE p.name = sp.name)),
      'shared_accesses_existing', (SELECT count(*) FROM want_shares)
                                  - coalesce((SELECT sum(n) FROM report WHERE section = 'created' AND entity = 'shared_accesses'), 0)),
   'verification', json_build_object(
      'users', json_build_object('eligible', (SELECT count(*) FROM plan_users WHERE skip_reason IS NULL AND survivor_id = src_id),
-                                'present', (SELECT count(*) FROM plan_users p JOIN public.users u ON u.email = p.email AND u.provider = p.provider
+                                'present', (SELECT count(*) FROM plan_users p JOIN :live.users u ON u.email = p.email AND u.provider = p.provider
                                              WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id)),
      'rooms', json_build_object('eligible', (SELECT count(*) FROM plan_rooms WHERE skip_reason IS NULL),
-                                'present', (SELECT count(*) FROM plan_rooms p JOIN public.rooms t ON t.friendly_id = p.friendly_id
+                                'present', (SELECT count(*) FROM plan_rooms p JOIN :live.rooms t ON t.friendly_id = p.friendly_id
                                              AND t.meeting_id = p.meeting_id WHERE p.skip_reason IS NULL)),
      'shared_accesses', json_build_object('eligible', (SELECT count(*) FROM want_shares),
-                                'present', (SELECT count(*) FROM want_shares w JOIN public.shared_accesses t
+                                'present', (SELECT count(*) FROM want_shares w JOIN :live.shared_accesses t
                                              ON t.user_id = w.user_id AND t.room_id = w.room_id)),
      'room_meeting_options', json_build_object('eligible', (SELECT count(*) FROM want_options),
-                                'present', (SELECT count(*) FROM want_options w JOIN public.room_meeting_options t
+                                'present', (SELECT count(*) FROM want_options w JOIN :live.room_meeting_options t
                                              ON t.room_id = w.room_id AND t.meeting_option_id = w.meeting_option_id
                                             AND t.value IS NOT DISTINCT FROM w.value)),
      'role_permissions', json_build_object('eligible', (SELECT count(*) FROM want_role_permissions),
-                                'present', (SELECT count(*) FROM want_role_permissions w JOIN public.role_permissions t
+                                'present', (SELECT count(*) FROM want_role_permissions w JOIN :live.role_permissions t
                                              ON t.role_id = w.role_id AND t.permission_id = w.permission_id AND t.value = w.value)),
      'site_settings', json_build_object('eligible', (SELECT count(*) FROM want_site_settings),
-                                'present', (SELECT count(*) FROM want_site_settings w JOIN public.site_settings t
+                                'present', (SELECT count(*) FROM want_site_settings w JOIN :live.site_settings t
                                              ON t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value)),
      'rooms_configurations', json_build_object('eligible', (SELECT count(*) FROM want_rooms_configurations),
-                                'present', (SELECT count(*) FROM want_rooms_configurations w JOIN public.rooms_configurations t
+                                'present', (SELECT count(*) FROM want_rooms_configurations w JOIN :live.rooms_configurations t
                                              ON t.meeting_option_id = w.meeting_option_id AND t.provider = w.provider
                                             AND t.value = w.value)),
      'recordings', json_build_object('eligible', (SELECT count(*) FROM plan_recordings WHERE skip_reason IS NULL),
-                                'present', (SELECT count(*) FROM plan_recordings p JOIN public.recordings t ON t.record_id = p.record_id
+                                'present', (SELECT count(*) FROM plan_recordings p JOIN :live.recordings t ON t.record_id = p.record_id
                                              WHERE p.skip_reason IS NULL)),
      'formats', json_build_object('eligible', (SELECT count(*) FROM want_formats),
-                                'present', (SELECT count(*) FROM want_formats w JOIN public.formats t
+                                'present', (SELECT count(*) FROM want_formats w JOIN :live.formats t
                                              ON t.recording_id = w.recording_id AND t.recording_type = w.recording_type
                                             AND t.url = w.url))),
+  'merges', merges_report(),
   'bulk_loaded', (SELECT coalesce(json_agg(tbl), '[]') FROM bulk_loaded),
   'mismatch_count', (SELECT count(*) FROM mismatches),
   'mismatches', (SELECT coalesce(json_agg(json_build_object('entity', entity, 'key', key, 'issue', issue)), '[]')
@@ -458,9 +466,3 @@ SELECT json_build_object(
   'recordings', json_build_object('recordings', (SELECT count(*) FROM want_recordings), 'formats', (SELECT count(*) FROM want_formats)),
   'timings_ms', (SELECT json_object_agg(step, round(extract(epoch FROM at - (SELECT at FROM pg_temp.greenlight_data_clock WHERE step = 'start')) * 1000))
                    FROM pg_temp.greenlight_data_clock WHERE step <> 'start'))::text;
-\if :greenlight_data_rollback
-ROLLBACK;
-\else
-DROP SCHEMA greenlight_data_staging CASCADE;
-COMMIT;
-\endif

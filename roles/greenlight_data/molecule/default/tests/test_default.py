@@ -7,14 +7,16 @@ from collections import Counter, defaultdict
 import bcrypt
 import pytest
 from conftest import SOURCE, STATE, TARGET, sql
-from greenlight_data import greenlight_room_options, greenlight_site_setting
+from greenlight_data import greenlight_merge, greenlight_room_options, greenlight_site_setting, greenlight_v2_permission
 
 
 def source_users():
+    """v2 users; verified as v2 knew it: a verified or activated email, or single sign-on."""
     rows = sql(SOURCE, "SELECT u.id, u.email, u.password_digest, u.social_uid, u.language, u.deleted, r.name,"
-                       " u.created_at, u.last_login FROM users u LEFT JOIN roles r ON r.id = u.role_id ORDER BY u.id")
-    return [dict(zip(["id", "email", "digest", "social_uid", "language", "deleted", "role", "created_at",
-                      "last_login"], r)) for r in rows]
+                       " u.created_at, u.last_login, coalesce(u.email_verified, false) OR u.activated_at IS NOT NULL"
+                       " OR u.social_uid IS NOT NULL FROM users u LEFT JOIN roles r ON r.id = u.role_id ORDER BY u.id")
+    keys = ["id", "email", "digest", "social_uid", "language", "deleted", "role", "created_at", "last_login", "verified"]
+    return [dict(zip(keys, r[:-1] + [r[-1] == "t"])) for r in rows]
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +29,10 @@ def expected():
         by_email[u["email"].strip().lower()].append(u)
     survivors, owner_of = {}, {}
     for email, accounts in by_email.items():
-        # latest last_login first (reverse the string order), nulls last, then lowest id
-        accounts.sort(key=lambda u: (u["last_login"] is None,
-                                     [-ord(c) for c in (u["last_login"] or "")], int(u["id"])))
-        survivors[email] = accounts[0]
+        merged = greenlight_merge([{"id": int(u["id"]), "verified": u["verified"], "last_login": u["last_login"],
+                                    "password_digest": u["digest"], "external_id": u["social_uid"]} for u in accounts])
+        survivors[email] = next(u for u in accounts if int(u["id"]) == merged["survivor"])
+        survivors[email].update(digest=merged["password_digest"], social_uid=merged["external_id"])
         for u in accounts:
             owner_of[u["id"]] = email
     rooms = sql(SOURCE, "SELECT id, user_id, uid, bbb_id, room_settings, access_code, moderator_access_code"
@@ -52,6 +54,7 @@ def test_the_role_reports_a_verified_committed_run():
     for entity, counts in facts["verification"].items():
         assert counts["eligible"] == counts["present"], entity
     assert facts["skipped"]["users"]["merged into another account"] == 1
+    assert len(facts["merges"]) == 1 and facts["merges"][0]["email"] == "twin+gl@example.org"
     assert "server_recordings_sync" in facts["recordings"]
 
 
@@ -63,6 +66,45 @@ def test_every_eligible_member_has_an_account_with_the_same_digest(expected):
         assert target[email][2] == u["social_uid"], email
         assert target[email][3] == "greenlight"
         assert target[email][4] == u["created_at"], email
+
+
+def test_the_merged_account_keeps_both_ways_to_sign_in():
+    """local2's password (twin+gl@example.org) and user 6's single sign-on subject, on one account."""
+    twins = {r[0]: r for r in sql(SOURCE, "SELECT id, password_digest, social_uid FROM users WHERE id IN (2, 6)")}
+    assert twins["2"][1] and not twins["2"][2] and twins["6"][2] and not twins["6"][1]
+    assert sql(TARGET, "SELECT password_digest, external_id FROM users WHERE email = 'twin+gl@example.org'") == [
+        [twins["2"][1], twins["6"][2]]]
+    facts = json.loads((STATE / f"{TARGET}.facts.json").read_text())["greenlight_data_result"]
+    merge = facts["merges"][0]
+    assert {merge["password_from"], merge["external_id_from"]} == {"2", "6"} and merge["not_kept"] == []
+
+
+def test_every_account_holds_its_own_session_token_that_has_expired():
+    """Greenlight looks the signed-in user up by session token: no NULL (an anonymous visitor's lookup
+    finds nobody), none shared, and each expired so that every member signs in once."""
+    assert sql(TARGET, "SELECT count(*) FROM users WHERE session_token IS NULL OR session_expiry IS NULL") == [["0"]]
+    assert sql(TARGET, "SELECT count(*) FROM users WHERE session_token IS NOT DISTINCT FROM NULL") == [["0"]]
+    assert sql(TARGET, "SELECT count(*) = count(DISTINCT session_token) FROM users") == [["t"]]
+    assert sql(TARGET, "SELECT count(*) FROM users WHERE session_expiry > now() AT TIME ZONE 'UTC'") == [["0"]]
+    assert sql(TARGET, "SELECT count(*) FROM users WHERE session_token !~ '^[0-9a-f]{64}$'") == [["0"]]
+
+
+def test_permissions_follow_v2_where_a_row_is_missing_or_disabled():
+    """As v2's Role#get_permission reads them: Moderators (v2 role 7) has no can_launch_recording row, so no
+    CanRecord (the target's User role may record); Teacher's can_edit_roles row is "true" but disabled, so no
+    ManageRoles; its disabled share-list row reads as v2's default, true."""
+    rows = sql(SOURCE, "SELECT role_id, name, value, enabled FROM role_permissions WHERE role_id IN (6, 7) ORDER BY id")
+    v2 = {rid: [{"name": n, "value": v, "enabled": e == "t"} for r, n, v, e in rows if r == rid] for rid in ("6", "7")}
+    assert not greenlight_v2_permission(v2["7"], "can_launch_recording")
+    assert not greenlight_v2_permission(v2["6"], "can_edit_roles")
+    assert greenlight_v2_permission(v2["6"], "can_appear_in_share_list")
+    perms = {(r, p): v for r, p, v in sql(TARGET, "SELECT r.name, p.name, rp.value FROM role_permissions rp"
+                                                  " JOIN roles r ON r.id = rp.role_id"
+                                                  " JOIN permissions p ON p.id = rp.permission_id")}
+    assert perms[("User", "CanRecord")] == "true"
+    assert perms[("Moderators", "CanRecord")] == "false"
+    assert perms[("Teacher", "ManageRoles")] == "false"
+    assert perms[("Teacher", "SharedList")] == perms[("Moderators", "SharedList")] == "true"
 
 
 def test_known_passwords_still_work():
