@@ -7,7 +7,7 @@
 # dataset, v3 target), then three times each: the anchor (pg_dump -Fc |
 # pg_restore of the source database into a scratch database on the source),
 # the whole role on an empty target (ansible-playbook wall time, and the
-# role's own data step: export + transfer + import, as it reports them), the
+# role's own data step: the export streamed from source to target into the import, as it reports it), the
 # re-run (which must write no row), and a second anchor: pg_dump -Fc |
 # pg_restore of the migrated v3 database itself, the fastest way PostgreSQL
 # writes the role's output (v3 holds a row per room and meeting option, so the
@@ -85,8 +85,8 @@ r = json.load(open(sys.argv[1]))
 t = r["timings_s"]
 written = sum(int(v) for v in r["created"].values()) + sum(int(v) for v in r["updated"].values())
 assert r["mismatch_count"] == 0, r["mismatches"]
-print(f"{float(sys.argv[3]) - float(sys.argv[2]):.3f} {t['export'] + t['transfer'] + t['import']:.3f} {written}")
-print(f"    export {t['export']} s, transfer {t['transfer']} s, import {t['import']} s"
+print(f"{float(sys.argv[3]) - float(sys.argv[2]):.3f} {t['data']:.3f} {written}")
+print(f"    data (export streamed into the import) {t['data']} s, check after the commit {t['check']} s"
       f" (inside the import, ms since start: {r['timings_ms']})", file=sys.stderr)
 PY
 }
