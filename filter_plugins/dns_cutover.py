@@ -20,6 +20,20 @@ def dns_absolute(name, zone):
     return f"{name}.{apex}."
 
 
+def dns_redirect_records(hostname_map, addresses):
+    """The records that point every old name of ``hostname_map`` ({old name: new}) at the host
+    whose public ``addresses`` (IPv4 and IPv6, text) answer old links with redirects: an A and an
+    AAAA record a name (either left out when there is no address of its family), absolute names."""
+    ipv4 = sorted(str(a) for a in addresses or [] if ":" not in str(a))
+    ipv6 = sorted(str(a) for a in addresses or [] if ":" in str(a))
+    records = []
+    for old in sorted(hostname_map or {}):
+        name = str(old).strip().lower().rstrip(".") + "."
+        records += [{"name": name, "type": rdtype, "values": values}
+                    for rdtype, values in (("A", ipv4), ("AAAA", ipv6)) if values]
+    return records
+
+
 def dns_in_zone(name, zone):
     """True when the absolute ``name`` lies in ``zone`` (the apex included)."""
     apex = dns_absolute("@", zone)
@@ -195,6 +209,7 @@ class FilterModule:
     def filters(self):
         return {
             "dns_absolute": dns_absolute,
+            "dns_redirect_records": dns_redirect_records,
             "dns_cutover_problems": dns_cutover_problems,
             "dns_at_names": dns_at_names,
             "dns_switch_target": dns_switch_target,

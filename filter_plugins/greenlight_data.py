@@ -63,6 +63,22 @@ USER_POLICIES = {
 EMAIL_CONFLICT_POLICIES = ("merge", "skip", "fail")
 
 
+# Which Greenlight a database holds, answered by the database itself: 'v3' (meeting_options
+# and rooms), 'v2' (features, and users.social_uid), or 'unknown'. Asked by preflight
+# (discovery) and greenlight_data (validation).
+GENERATION_SQL = (
+    "SELECT CASE"
+    " WHEN to_regclass('public.meeting_options') IS NOT NULL AND to_regclass('public.rooms') IS NOT NULL THEN 'v3'"
+    " WHEN to_regclass('public.features') IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns"
+    " WHERE table_schema = 'public' AND table_name = 'users' AND column_name = 'social_uid') THEN 'v2'"
+    " ELSE 'unknown' END")
+
+
+def greenlight_generation_sql(_unused=None):
+    """The query that says which Greenlight generation a database holds (GENERATION_SQL)."""
+    return GENERATION_SQL
+
+
 # What Greenlight v3 itself assumes of the rows it reads (its models' validations and
 # its session lookup: app/models/*.rb, ApplicationController#current_user), as SQL over
 # the live tables. Each rule's `rows` selects one text key for each row that breaks it;
@@ -442,6 +458,7 @@ class FilterModule:
             "greenlight_check_failures": greenlight_check_failures,
             "greenlight_check_report": greenlight_check_report,
             "greenlight_v3_check_sql": greenlight_v3_check_sql,
+            "greenlight_generation_sql": greenlight_generation_sql,
             "greenlight_maps": greenlight_maps,
             "greenlight_merge": greenlight_merge,
             "greenlight_v2_permission": greenlight_v2_permission,

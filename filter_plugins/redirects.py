@@ -23,6 +23,13 @@ def _is_fqdn(name):
     return len(labels) >= 2 and not labels[-1].isdigit() and all(_LABEL.match(x) for x in labels)
 
 
+def redirect_sites(hostname_map):
+    """legacy_redirects' sites from the project's ``bbbmig_hostname_map`` ({old name: {greenlight,
+    bbb}}): one site per old name, in name order."""
+    return [dict({"old_hostname": old}, **{k: v for k, v in (new or {}).items() if k in ("greenlight", "bbb")})
+            for old, new in sorted((hostname_map or {}).items())]
+
+
 def redirect_problems(sites, bbb_paths):
     """One message per problem in the old-host map and the playback paths."""
     problems = []
@@ -149,6 +156,7 @@ class FilterModule:
     def filters(self):
         return {
             "redirect_problems": redirect_problems,
+            "redirect_sites": redirect_sites,
             "redirect_servers": redirect_servers,
             "redirect_target": redirect_target,
             "redirect_samples": redirect_samples,

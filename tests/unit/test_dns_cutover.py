@@ -150,3 +150,20 @@ def test_serials_compare_in_serial_arithmetic():
     assert dns_cutover_zone.serial_reached(2026010112, 2026010112)
     assert dns_cutover_zone.serial_reached(5, 2 ** 32 - 10)  # wrapped past zero: later
     assert not dns_cutover_zone.serial_reached(2026010111, 2026010112)
+
+
+def test_redirect_records_point_every_old_name_at_the_redirecting_host():
+    """The contract's hostname map and the new Greenlight host's addresses give the records."""
+    from dns_cutover import dns_redirect_records
+    records = dns_redirect_records({"meet.coop.test": {"greenlight": "meet.newcoop.test"},
+                                    "BBB.coop.test.": {"bbb": "bbb.newcoop.test"}},
+                                   ["198.51.100.10", "2001:db8::10"])
+    assert records == [
+        {"name": "bbb.coop.test.", "type": "A", "values": ["198.51.100.10"]},
+        {"name": "bbb.coop.test.", "type": "AAAA", "values": ["2001:db8::10"]},
+        {"name": "meet.coop.test.", "type": "A", "values": ["198.51.100.10"]},
+        {"name": "meet.coop.test.", "type": "AAAA", "values": ["2001:db8::10"]}]
+    assert dns_cutover_problems(records, "coop.test") == []
+    assert dns_redirect_records({"a.coop.test": {}}, ["192.0.2.1"]) == [
+        {"name": "a.coop.test.", "type": "A", "values": ["192.0.2.1"]}]
+    assert dns_redirect_records({}, ["192.0.2.1"]) == [] and dns_redirect_records({"a.x": {}}, []) == []

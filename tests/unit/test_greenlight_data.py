@@ -3,6 +3,7 @@ import json
 
 import pytest
 import re
+from pathlib import Path
 
 from greenlight_data import (EMAIL_FORMAT, V3_RULES, greenlight_check_failures, greenlight_check_report,
                              greenlight_db_problems, greenlight_input_problems, greenlight_maps, greenlight_merge,
@@ -251,3 +252,13 @@ def test_the_report_is_the_line_with_a_mode_not_the_check():
 def test_pgpass_line_escapes_separators():
     line = greenlight_pgpass_line({"host": "db", "database": "gl", "user": "u", "password": "p:w\\x"})
     assert line == "db:5432:gl:u:p\\:w\\\\x\n"
+
+
+def test_one_generation_query_for_preflight_and_greenlight_data():
+    from greenlight_data import GENERATION_SQL, greenlight_generation_sql
+    assert greenlight_generation_sql() == GENERATION_SQL
+    for answer in ("'v3'", "'v2'", "'unknown'"):
+        assert answer in GENERATION_SQL
+    root = Path(__file__).resolve().parents[2]
+    for role in ("preflight", "greenlight_data"):
+        assert "greenlight_generation_sql" in (root / "roles" / role / "vars/main.yml").read_text(), role

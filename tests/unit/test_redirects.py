@@ -136,3 +136,11 @@ def test_template_direct_mode_serves_the_redirects_on_port_80_too():
 def test_template_off_mode_does_not_listen_on_port_80():
     conf = render(legacy_redirects_http="off")
     assert "listen 80;" not in conf and "listen [::]:80;" not in conf and conf.count("listen 443 ssl;") == 2
+
+
+def test_sites_come_from_the_contracts_hostname_map():
+    sites = r.redirect_sites({"demo.old.example": {"greenlight": "gl.new.example", "bbb": "bbb.new.example"},
+                              "ca.old.example": {"bbb": "bbb.new.example", "ignored": "x"}})
+    assert sites == [BBB_ONLY, BOTH]
+    assert r.redirect_problems(sites, PATHS) == []
+    assert r.redirect_sites(None) == []
