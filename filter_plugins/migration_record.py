@@ -19,6 +19,16 @@ def record_problems(record, requires):
     return problems
 
 
+def facts_by_host(hosts, hostvars, name):
+    """{host: that host's fact ``name``} for each of ``hosts`` (in order, once each; {} where the
+    host has none): what a phase's hosts found or did, for its record."""
+    out = {}
+    for host in hosts or []:
+        if host not in out:
+            out[host] = (hostvars.get(host) or {}).get(name, {})
+    return out
+
+
 def flatten_facts(data, prefix="", max_items=20):
     """Flatten nested phase data into (key, value) rows for the report.
 
@@ -62,6 +72,7 @@ class FilterModule:
 
     def filters(self):
         return {
+            "facts_by_host": facts_by_host,
             "record_problems": record_problems,
             "flatten_facts": flatten_facts,
             "phase_duration": phase_duration,

@@ -36,3 +36,10 @@ def test_phase_duration():
 
     assert phase_duration({"started": "2026-11-24T08:00:00Z", "finished": "2026-11-24T08:01:30Z"}) == 90
     assert phase_duration({"started": "2026-11-24T08:00:00Z", "finished": None}) is None
+
+
+def test_facts_by_host_names_each_host_once_in_order():
+    from migration_record import facts_by_host
+    hostvars = {"a": {"fact": {"n": 1}}, "b": {}, "c": {"fact": {"n": 3}}}
+    assert facts_by_host(["c", "a", "b", "a"], hostvars, "fact") == {"c": {"n": 3}, "a": {"n": 1}, "b": {}}
+    assert list(facts_by_host(["c", "a"], hostvars, "fact")) == ["c", "a"]
