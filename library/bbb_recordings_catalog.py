@@ -17,13 +17,7 @@ description:
     C(<meta><name>) when set there, else C(<meta><meetingName>).
   - A metadata.xml that cannot be parsed, or lacks an id, a meeting id or a
     link, is listed in C(unreadable) and not in C(recordings).
-  - Changes nothing; supports check mode.
-options:
-  path:
-    description: Root of the BBB recording tree.
-    type: path
-    default: /var/bigbluebutton
-author: bbb-migration
+extends_documentation_fragment: [bbb_recordings_tree]
 """
 
 EXAMPLES = r"""
@@ -53,8 +47,7 @@ import os
 import xml.etree.ElementTree as ET
 
 from ansible.module_utils.basic import AnsibleModule
-
-STATES = ("published", "unpublished")
+from ansible.module_utils.bbb_recordings import LISTED_STATES, subdirs
 
 
 def _text(node, path):
@@ -100,15 +93,9 @@ def parse_metadata(text, fmt):
 def catalog(root):
     """(rows, unreadable) for the recording tree at ``root``, in a stable order."""
     rows, unreadable = [], []
-    for state in STATES:
-        state_dir = os.path.join(root, state)
-        if not os.path.isdir(state_dir):
-            continue
-        for fmt in sorted(os.listdir(state_dir)):
-            fmt_dir = os.path.join(state_dir, fmt)
-            if not os.path.isdir(fmt_dir):
-                continue
-            for rid in sorted(os.listdir(fmt_dir)):
+    for state in LISTED_STATES:
+        for fmt in subdirs(os.path.join(root, state)):
+            for rid in subdirs(os.path.join(root, state, fmt)):  # every metadata.xml, whatever its id
                 rel = os.path.join(state, fmt, rid, "metadata.xml")
                 path = os.path.join(root, rel)
                 if not os.path.isfile(path):

@@ -9,13 +9,7 @@ description:
     per playback format, how many recordings are published, unpublished and
     deleted and how many bytes they hold, plus the raw archive and the
     recordings still being processed.
-  - Changes nothing; supports check mode.
-options:
-  path:
-    description: Root of the BBB recording tree.
-    type: path
-    default: /var/bigbluebutton
-author: bbb-migration
+extends_documentation_fragment: [bbb_recordings_tree]
 """
 
 EXAMPLES = r"""
@@ -51,19 +45,18 @@ files:
   type: int
   returned: always
 processing:
-  description: Record ids recorded or archived but not yet published or unpublished in any format.
+  description: >-
+    Record ids recorded or archived but without any playback format yet (the one definition
+    the copy uses too: module_utils/bbb_recordings.py).
   type: list
   elements: str
   returned: always
 """
 
 import os
-import re
 
 from ansible.module_utils.basic import AnsibleModule
-
-RECORD_ID = re.compile(r"^[0-9a-f]{40}-[0-9]{13}$")
-STATES = ("published", "unpublished", "deleted")
+from ansible.module_utils.bbb_recordings import FORMAT_STATES, processing_ids, recording_dirs, subdirs
 
 
 def tree_size(path):
@@ -85,26 +78,6 @@ def tree_size(path):
     return total, files
 
 
-def _subdirs(path):
-    try:
-        return sorted(e.name for e in os.scandir(path) if e.is_dir(follow_symlinks=False))
-    except (FileNotFoundError, NotADirectoryError, PermissionError):
-        return []
-
-
-def _done_ids(path):
-    """Record ids named by ``<id>*.done`` files in a status directory."""
-    ids = set()
-    try:
-        names = os.listdir(path)
-    except (FileNotFoundError, NotADirectoryError, PermissionError):
-        return ids
-    for name in names:
-        if name.endswith(".done") and RECORD_ID.match(name[:54]):
-            ids.add(name[:54])
-    return ids
-
-
 def scan(root):
     """Summarise the recording tree at ``root`` (read only)."""
     result = {
@@ -118,23 +91,22 @@ def scan(root):
     }
     if not result["exists"]:
         return result
-    finished, seen = set(), set()
-    for state in STATES:
-        for fmt in _subdirs(os.path.join(root, state)):
+    seen = set()
+    for state in FORMAT_STATES:
+        for fmt in subdirs(os.path.join(root, state)):
             entry = result["formats"].setdefault(
                 fmt, {"published": 0, "unpublished": 0, "deleted": 0, "bytes": 0, "files": 0})
-            for record_id in _subdirs(os.path.join(root, state, fmt)):
+            for record_id in recording_dirs(os.path.join(root, state, fmt)):
                 size, files = tree_size(os.path.join(root, state, fmt, record_id))
                 entry[state] += 1
                 entry["bytes"] += size
                 entry["files"] += files
                 if state != "deleted":
-                    finished.add(record_id)
                     seen.add(record_id)
                     result["bytes"] += size
                     result["files"] += files
     raw_root = os.path.join(root, "recording", "raw")
-    for record_id in _subdirs(raw_root):
+    for record_id in recording_dirs(raw_root):
         size, files = tree_size(os.path.join(raw_root, record_id))
         result["raw"]["count"] += 1
         result["raw"]["bytes"] += size
@@ -142,9 +114,7 @@ def scan(root):
         result["bytes"] += size
         result["files"] += files
         seen.add(record_id)
-    status = os.path.join(root, "recording", "status")
-    started = _done_ids(os.path.join(status, "recorded")) | _done_ids(os.path.join(status, "archived"))
-    result["processing"] = sorted(started - finished)
+    result["processing"] = processing_ids(root)
     result["recordings"] = len(seen)
     return result
 

@@ -12,15 +12,14 @@ description:
   - C(mode=fast) digests sizes and modification times; C(mode=full) hashes
     every file (sha256). With C(detail=true) the per-file manifest is returned
     too, for comparison between two hosts.
-  - Recordings recorded or archived but not yet published in any state are
-    still being processed; with C(only_finished=true) they are left out and
-    listed in C(processing).
-  - Changes nothing; supports check mode.
+  - Recordings recorded or archived without any playback format yet (in
+    any state, deleted included) are still being processed, by the one
+    definition preflight shares (module_utils/bbb_recordings.py); with
+    C(only_finished=true) they are left out and listed in C(processing).
+    Deleted recordings (every format under C(deleted/)) are left out, raw
+    data and status markers included, unless C(include_deleted=true).
+extends_documentation_fragment: [bbb_recordings_tree]
 options:
-  path:
-    description: Root of the BBB recording tree.
-    type: path
-    default: /var/bigbluebutton
   must_exist:
     description: Fail when I(path) is not a directory.
     type: bool
@@ -57,7 +56,6 @@ options:
         of I(path) (the target keeps the source's originals there, and the live
         copies carry the new hostname).
     type: path
-author: bbb-migration
 """
 
 EXAMPLES = r"""
@@ -99,23 +97,9 @@ count:
 
 import hashlib
 import os
-import re
 
 from ansible.module_utils.basic import AnsibleModule
-
-RECORD_ID = re.compile(r"^[0-9a-f]{40}-[0-9]{13}$")
-FORMAT_STATES = ("published", "unpublished", "deleted")
-
-
-def _listdir(path):
-    try:
-        return sorted(os.listdir(path))
-    except (FileNotFoundError, NotADirectoryError, PermissionError):
-        return []
-
-
-def _is_dir(path):
-    return os.path.isdir(path) and not os.path.islink(path)
+from ansible.module_utils.bbb_recordings import done_files, formats_of, processing_ids, recording_dirs, subdirs
 
 
 def sha256_file(path):
@@ -134,44 +118,27 @@ def recording_paths(root, states, formats):
     def entry(rid):
         return found.setdefault(rid, {"paths": [], "metadata": [], "published": False})
 
-    raw = os.path.join(root, "recording", "raw")
-    for rid in _listdir(raw):
-        if RECORD_ID.match(rid) and _is_dir(os.path.join(raw, rid)):
-            entry(rid)["paths"].append(f"recording/raw/{rid}")
+    for rid in recording_dirs(os.path.join(root, "recording", "raw")):
+        entry(rid)["paths"].append(f"recording/raw/{rid}")
     status = os.path.join(root, "recording", "status")
-    for state in _listdir(status):
-        for name in _listdir(os.path.join(status, state)):
-            rid = name[:54]
-            if name.endswith(".done") and RECORD_ID.match(rid):
-                entry(rid)["paths"].append(f"recording/status/{state}/{name}")
+    for state in subdirs(status):
+        for rid, name in done_files(os.path.join(status, state)):
+            entry(rid)["paths"].append(f"recording/status/{state}/{name}")
     for state in states:
         for fmt in formats:
             base = os.path.join(root, state, fmt)
-            for rid in _listdir(base):
-                if RECORD_ID.match(rid) and _is_dir(os.path.join(base, rid)):
-                    item = entry(rid)
-                    item["paths"].append(f"{state}/{fmt}/{rid}")
-                    item["formats"] = sorted(set(item.get("formats", [])) | {f"{state}/{fmt}"})
-                    if os.path.isfile(os.path.join(base, rid, "metadata.xml")):
-                        item["metadata"].append(f"{state}/{fmt}/{rid}/metadata.xml")
-                    if state == "published":
-                        item["published"] = True
-    captions = os.path.join(root, "captions")
-    for rid in _listdir(captions):
-        if RECORD_ID.match(rid) and _is_dir(os.path.join(captions, rid)) and rid in found:
+            for rid in recording_dirs(base):
+                item = entry(rid)
+                item["paths"].append(f"{state}/{fmt}/{rid}")
+                item["formats"] = sorted(set(item.get("formats", [])) | {f"{state}/{fmt}"})
+                if os.path.isfile(os.path.join(base, rid, "metadata.xml")):
+                    item["metadata"].append(f"{state}/{fmt}/{rid}/metadata.xml")
+                if state == "published":
+                    item["published"] = True
+    for rid in recording_dirs(os.path.join(root, "captions")):
+        if rid in found:
             found[rid]["paths"].append(f"captions/{rid}")
     return found
-
-
-def processing_ids(root, found):
-    """Ids with a recorded or archived .done but no playback format yet."""
-    status = os.path.join(root, "recording", "status")
-    started = set()
-    for state in ("recorded", "archived"):
-        for name in _listdir(os.path.join(status, state)):
-            if name.endswith(".done") and RECORD_ID.match(name[:54]):
-                started.add(name[:54])
-    return sorted(rid for rid in started if not found.get(rid, {}).get("formats"))
 
 
 def walk_files(root, rel):
@@ -204,13 +171,17 @@ def build(root, mode="fast", formats=(), include_deleted=False, only_finished=Tr
     if not result["exists"]:
         return result
     found = recording_paths(root, states, formats)
-    processing = processing_ids(root, found)
+    processing = processing_ids(root)
     result["processing"] = processing
+    # Deleted recordings (every format of theirs under deleted/) stay behind, raw data and
+    # status markers included, unless include_deleted.
+    deleted = set() if include_deleted else {
+        rid for rid, where in formats_of(root).items() if all(w.startswith("deleted/") for w in where)}
     wanted = set(ids) if ids is not None else None
     for rid in sorted(found):
         if wanted is not None and rid not in wanted:
             continue
-        if only_finished and rid in processing:
+        if (only_finished and rid in processing) or rid in deleted:
             continue
         item = found[rid]
         digest = hashlib.sha256()
