@@ -7,6 +7,7 @@ base (.config/molecule/config.yml) sets for every scenario.
 """
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -56,3 +57,22 @@ def container_sh(container, script, check=True, shell="sh"):
     if check and result.returncode != 0:
         raise AssertionError(f"{container}: {script!r} failed ({result.returncode}): {result.stdout}{result.stderr}")
     return result.stdout
+
+
+def side_by_side(jobs, workers=4):
+    """Run the callables of ``jobs`` ({name: callable}) at once; {name: what each returned}.
+    Bad-input cases that must all change nothing run this way, between one look at the
+    host's state before them and one after."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(job) for name, job in jobs.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def assert_refused(result, message):
+    """``result`` (a CompletedProcess of ansible-playbook) failed, said ``message`` and changed
+    nothing on any host; returns its output."""
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert message in output, output
+    assert "changed=0" in output and "changed=1" not in output, output
+    return output
