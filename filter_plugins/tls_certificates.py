@@ -96,18 +96,6 @@ def tls_is_address(value):
         return False
 
 
-def tls_rfc2136_credentials(server, port, key_name, secret, algorithm="HMAC-SHA256"):
-    """The text of certbot's rfc2136 credentials file."""
-    return (
-        "# certbot dns-rfc2136 credentials. Managed by Ansible (tls_certificates).\n"
-        f"dns_rfc2136_server = {server}\n"
-        f"dns_rfc2136_port = {int(port)}\n"
-        f"dns_rfc2136_name = {key_name}\n"
-        f"dns_rfc2136_secret = {secret}\n"
-        f"dns_rfc2136_algorithm = {algorithm.upper()}\n"
-    )
-
-
 def tls_certbot_args(names, cert_name, directory, email, credentials, propagation_seconds):
     """certbot's argv to obtain (or keep) one certificate for ``names`` by DNS-01 (rfc2136)."""
     argv = ["certbot", "certonly", "--non-interactive", "--agree-tos", "--keep-until-expiring",
@@ -236,7 +224,6 @@ class FilterModule:
             "tls_names": tls_names,
             "tls_input_problems": tls_input_problems,
             "tls_is_address": tls_is_address,
-            "tls_rfc2136_credentials": tls_rfc2136_credentials,
             "tls_certbot_args": tls_certbot_args,
             "tls_cert_names": tls_cert_names,
             "tls_pem_info": tls_pem_info,

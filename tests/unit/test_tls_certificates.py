@@ -1,5 +1,6 @@
 """filter_plugins/tls_certificates.py and library/tls_rfc2136_check.py helpers."""
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -76,13 +77,18 @@ def test_address_or_name():
     assert not tls.tls_is_address("ns1.example.org")
 
 
-def test_credentials_file_text():
-    text = tls.tls_rfc2136_credentials("192.0.2.1", "53", "lab-update", "c2VjcmV0", "hmac-sha256")
-    assert "dns_rfc2136_server = 192.0.2.1\n" in text
-    assert "dns_rfc2136_port = 53\n" in text
-    assert "dns_rfc2136_name = lab-update\n" in text
-    assert "dns_rfc2136_secret = c2VjcmV0\n" in text
-    assert "dns_rfc2136_algorithm = HMAC-SHA256\n" in text
+def test_credentials_file_template():
+    """certbot's credentials file is the role's template: the algorithm in certbot's spelling."""
+    import jinja2
+    template = (Path(__file__).resolve().parents[2] / "roles/tls_certificates/templates/rfc2136.ini.j2").read_text()
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    text = env.from_string(template).render(
+        __tls_certificates_ns_address="192.0.2.1", tls_certificates_rfc2136_port="53",
+        tls_certificates_rfc2136_key_name="lab-update", tls_certificates_rfc2136_key_secret="c2VjcmV0",
+        tls_certificates_rfc2136_key_algorithm="hmac-sha256")
+    for line in ("dns_rfc2136_server = 192.0.2.1", "dns_rfc2136_port = 53", "dns_rfc2136_name = lab-update",
+                 "dns_rfc2136_secret = c2VjcmV0", "dns_rfc2136_algorithm = HMAC-SHA256"):
+        assert line + "\n" in text + "\n", line
 
 
 def test_certbot_argv_asks_for_every_name_by_dns01_and_keeps_a_current_certificate():
