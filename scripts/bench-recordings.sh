@@ -89,7 +89,7 @@ INV
 t0=$(now)
 MOLECULE_PROJECT_DIRECTORY="$root/roles/recordings_sync" ANSIBLE_CONFIG="$root/ansible.cfg" \
   ANSIBLE_FACT_CACHING=memory ANSIBLE_ROLES_PATH="$root/roles" ANSIBLE_FILTER_PLUGINS="$root/filter_plugins" \
-  ANSIBLE_LIBRARY="$root/library" \
+  ANSIBLE_LIBRARY="$root/library" ANSIBLE_MODULE_UTILS="$root/module_utils" \
   ansible-playbook -i "$work/hosts.yml" "$root/.config/molecule/converge.yml" >"$work/role.log" 2>&1 \
   || { tail -40 "$work/role.log"; exit 1; }
 role_first=$(echo "$(now) - $t0" | awk '{print $1 - $3}')

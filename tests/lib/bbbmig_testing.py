@@ -24,6 +24,8 @@ def playbook_env(role_dir=None, result_format="yaml", **extra):
                ANSIBLE_ROLES_PATH=str(REPO / "roles"),
                ANSIBLE_FILTER_PLUGINS=str(REPO / "filter_plugins"),
                ANSIBLE_LIBRARY=str(REPO / "library"),
+               ANSIBLE_MODULE_UTILS=str(REPO / "module_utils"),
+               ANSIBLE_DOC_FRAGMENT_PLUGINS=str(REPO / "doc_fragments"),
                ANSIBLE_FACT_CACHING="memory",
                ANSIBLE_STDOUT_CALLBACK="default",
                ANSIBLE_CALLBACK_RESULT_FORMAT=result_format,
