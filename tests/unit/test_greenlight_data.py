@@ -262,3 +262,43 @@ def test_one_generation_query_for_preflight_and_greenlight_data():
     root = Path(__file__).resolve().parents[2]
     for role in ("preflight", "greenlight_data"):
         assert "greenlight_generation_sql" in (root / "roles" / role / "vars/main.yml").read_text(), role
+
+
+# --- the export and the staging tables, made from one table list ---------------------------
+
+def render_tables(generation):
+    """templates/export.sql.j2 and stage.sql.j2 for a generation, as the role renders them."""
+    import jinja2
+    import yaml
+    role = Path(__file__).resolve().parents[2] / "roles/greenlight_data"
+    text = (role / "vars/main.yml").read_text()
+    tables = yaml.safe_load(text[text.index("__greenlight_data_tables:"):text.index("__greenlight_data_source_tables:")])
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(role / "templates"), trim_blocks=True,
+                             undefined=jinja2.StrictUndefined)
+    context = {"__greenlight_data_source_tables": tables["__greenlight_data_tables"][generation],
+               "__greenlight_data_source_generation": generation}
+    return (context["__greenlight_data_source_tables"], env.get_template("export.sql.j2").render(**context),
+            env.get_template("stage.sql.j2").render(**context))
+
+
+@pytest.mark.parametrize("generation", ["v2", "v3"])
+def test_export_and_staging_come_from_one_column_list(generation):
+    tables, export, stage = render_tables(generation)
+    assert "id" in next(iter(tables.values()))
+    for table, columns in tables.items():
+        names = ", ".join(columns)
+        assert f"\\qecho COPY {table} ({names}) FROM stdin;" in export
+        assert f"COPY (SELECT {names} FROM {table} ORDER BY id) TO STDOUT;" in export
+        assert f"SELECT '{table}', count(*)" in export and f"FROM (SELECT {names} FROM {table}) t" in export
+        typed = ", ".join(f"{c} {t}" + (" PRIMARY KEY" if c == "id" else "") for c, t in columns.items())
+        assert f"CREATE UNLOGGED TABLE {table} ({typed});" in stage
+    assert export.count("\\qecho '\\\\.'") == len(tables) + 1  # each COPY block and the manifest end
+    assert "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;" in export and export.rstrip().endswith("COMMIT;")
+    assert "CREATE UNLOGGED TABLE manifest" in stage and "\\if :dry_run" in stage
+
+
+def test_the_v2_export_reads_only_what_v2_has():
+    """Greenlight v2's own columns (schema-v2.sql), nothing of v3's."""
+    tables, _, _ = render_tables("v2")
+    assert "social_uid" in tables["users"] and "external_id" not in tables["users"]
+    assert set(tables) == {"users", "rooms", "shared_accesses", "roles", "role_permissions", "settings", "features"}

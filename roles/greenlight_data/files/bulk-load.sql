@@ -13,7 +13,7 @@
 -- quarter of what the table holds, as a first migration does. Otherwise the
 -- table is written row by row with its indexes in place. The writes in
 -- between are plain INSERTs (no ON CONFLICT, which needs the unique index):
--- the transforms insert only rows whose natural key the table lacks, under a
+-- the writes insert only rows whose natural key the table lacks, under a
 -- lock that keeps other writers out.
 --
 -- Constraints that another table's foreign key depends on (a primary key that

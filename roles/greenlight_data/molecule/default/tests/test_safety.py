@@ -104,7 +104,7 @@ def locks_of(pid):
 
 
 def test_a_dry_run_never_blocks_greenlight_and_its_key_reads_only_the_export(tmp_path):
-    """While a dry run is paused mid-write (after the users, as a real run holds its locks), it holds
+    """While a --check run is paused mid-write (after the users, as a real run holds its locks), it holds
     nothing on Greenlight's tables but ACCESS SHARE, a writer of those tables does not wait, and the
     run's key, tried from the target, only ever prints the export, whatever it asks for."""
     source_changes = "UPDATE users SET name = name || ' (dry)' WHERE email = 'local3@example.org'"
@@ -112,7 +112,7 @@ def test_a_dry_run_never_blocks_greenlight_and_its_key_reads_only_the_export(tmp
     before = target_digest()
     digest = sql(SOURCE, "SELECT password_digest FROM users WHERE email = 'local1@example.org'")[0][0]
     stale = set(on_the_controller(digest))  # left by something else than this run: not its doing
-    run = playbook(tmp_path, {"greenlight_data_dry_run": True, "greenlight_data_pause": 12}, background=True)
+    run = playbook(tmp_path, {"greenlight_data_pause": 12}, extra=["--check"], background=True)
     try:
         pid, deadline = None, time.time() + 300
         while pid is None and time.time() < deadline and run.poll() is None:

@@ -1,164 +1,8 @@
--- Follows the COPY blocks of export-v3.sql, inside the transaction
--- stage-v3.sql opened (mode v3_to_v3: a whole Greenlight v3 database into
--- another, installed v3 that keeps its own seeded ids). Checks the transfer,
--- plans, stops before any write when the plan has problems, upserts
+-- The writes of a v3 -> v3 run, after plan-v3.sql and gate.sql: upserts
 -- set-based into the tables of the schema written (:live, live-target.sql)
--- keyed on natural keys (never on ids), verifies the result against the
--- snapshot and prints one JSON report (the keys of transform-v2.sql);
--- finish.sql then commits, or rolls back (dry run, mismatches). Problems
--- found while planning roll back here, before any write.
---
--- Natural keys: roles (name, provider), permissions name, settings name,
--- meeting_options name, users (lower(email), provider), rooms friendly_id
--- (meeting_id must match), shared_accesses (user, room), site_settings
--- (setting, provider), recordings record_id, formats (recording,
--- recording_type), rooms_configurations (meeting option, provider). Only rows
--- that differ are written.
---
--- psql variables: provider_map, default_language, email_conflict
--- (merge|skip|fail), email_as_external_id, dry_run (true|false), pause
--- (seconds), pause_before_rooms, bulk_load_rows, maps (email_format), live (the schema
--- written). Status values are copied as they are.
-\set ON_ERROR_STOP 1
-INSERT INTO pg_temp.greenlight_data_clock VALUES ('loaded', clock_timestamp());
-CREATE UNLOGGED TABLE problems (message text);
-CREATE UNLOGGED TABLE mismatches (entity text, key text, issue text);
-ANALYZE users; ANALYZE rooms; ANALYZE room_meeting_options; ANALYZE shared_accesses; ANALYZE recordings; ANALYZE formats;
-
--- 1. The transfer: the staging tables hold what the source snapshot held.
-INSERT INTO mismatches
-SELECT 'transfer', m.tbl, format('source had %s rows (digest %s), staging holds %s (digest %s)', m.n, m.digest, s.n, s.digest)
-  FROM manifest m FULL JOIN (
-        SELECT 'users' AS tbl, count(*) AS n, md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) AS digest FROM users t
-  UNION ALL SELECT 'roles', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM roles t
-  UNION ALL SELECT 'permissions', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM permissions t
-  UNION ALL SELECT 'role_permissions', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM role_permissions t
-  UNION ALL SELECT 'rooms', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM rooms t
-  UNION ALL SELECT 'meeting_options', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM meeting_options t
-  UNION ALL SELECT 'room_meeting_options', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM room_meeting_options t
-  UNION ALL SELECT 'shared_accesses', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM shared_accesses t
-  UNION ALL SELECT 'settings', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM settings t
-  UNION ALL SELECT 'site_settings', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM site_settings t
-  UNION ALL SELECT 'recordings', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM recordings t
-  UNION ALL SELECT 'formats', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM formats t
-  UNION ALL SELECT 'rooms_configurations', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM rooms_configurations t
-  ) s USING (tbl)
- WHERE (m.n, m.digest) IS DISTINCT FROM (s.n, s.digest);
-INSERT INTO problems SELECT 'The export did not arrive whole: ' || string_agg(key, ', ') || ' differ. Run again.'
-  FROM mismatches WHERE entity = 'transfer' HAVING count(*) > 0;
-
--- 2. Roles: every source role of a mapped provider, by (name, target provider).
-CREATE UNLOGGED TABLE plan_roles AS
-SELECT DISTINCT ON (r.name, (:'provider_map'::jsonb) ->> r.provider)
-       r.id AS src_id, r.name, (:'provider_map'::jsonb) ->> r.provider AS provider, coalesce(r.color, '') AS color,
-       r.created_at, r.updated_at
-  FROM roles r
- WHERE (:'provider_map'::jsonb) ? r.provider
- ORDER BY r.name, (:'provider_map'::jsonb) ->> r.provider, r.created_at, r.id;
-ANALYZE plan_roles;
-
--- 3. Users: one row per source user with its disposition.
-CREATE UNLOGGED TABLE plan_users AS
-SELECT u.id AS src_id,
-       lower(btrim(u.email)) AS email,
-       (:'provider_map'::jsonb) ->> u.provider AS provider,
-       u.provider AS src_provider,
-       coalesce(nullif(btrim(u.name), ''), split_part(u.email, '@', 1)) AS name,
-       u.password_digest,
-       CASE WHEN :'email_as_external_id'::boolean AND u.external_id IS NOT NULL THEN lower(btrim(u.email))
-            ELSE u.external_id END AS external_id,
-       CASE WHEN u.language IS NULL OR u.language IN ('', 'default') THEN :'default_language' ELSE u.language END AS language,
-       u.verified, u.status,
-       r.name AS role_name, (:'provider_map'::jsonb) ->> r.provider AS role_provider, r.provider AS src_role_provider,
-       u.last_login, u.created_at, u.updated_at,
-       CASE WHEN u.email IS NULL OR btrim(u.email) = '' THEN 'no email' END AS skip_reason,
-       u.id AS survivor_id,
-       false AS adopt
-  FROM users u LEFT JOIN roles r ON r.id = u.role_id;
-ANALYZE plan_users;
-
-INSERT INTO problems
-SELECT format('Source provider %L (%s users) is not in greenlight_data_provider_map: map it to a target provider.',
-              src_provider, count(*))
-  FROM plan_users WHERE skip_reason IS NULL AND provider IS NULL GROUP BY src_provider;
-INSERT INTO problems
-SELECT format('Source role %s of provider %L (%s users) is not in greenlight_data_provider_map: map the provider.',
-              role_name, src_role_provider, count(*))
-  FROM plan_users WHERE skip_reason IS NULL AND provider IS NOT NULL AND role_name IS NOT NULL AND role_provider IS NULL
- GROUP BY role_name, src_role_provider;
-
--- Two source accounts, one email (case-insensitive), one target provider. The
--- survivor of a merge is the first: verified accounts before unverified ones,
--- then the latest sign-in.
-CREATE UNLOGGED TABLE dup_emails AS
-SELECT email, provider, array_agg(src_id ORDER BY verified DESC NULLS LAST, last_login DESC NULLS LAST, created_at, src_id) AS ids,
-       string_agg(format('%s (%s)', src_id, src_provider), ', ' ORDER BY src_id) AS accounts
-  FROM plan_users WHERE skip_reason IS NULL AND provider IS NOT NULL
- GROUP BY email, provider HAVING count(*) > 1;
-ANALYZE dup_emails;
-INSERT INTO problems
-SELECT format('Email %s: source accounts %s all map to provider %s and greenlight_data_email_conflict_policy is fail: '
-              'choose merge or skip, or map the providers apart.', email, accounts, provider)
-  FROM dup_emails WHERE :'email_conflict' = 'fail';
-UPDATE plan_users p SET skip_reason = 'duplicate email' FROM dup_emails d
- WHERE :'email_conflict' = 'skip' AND p.email = d.email AND p.provider = d.provider AND p.skip_reason IS NULL;
-UPDATE plan_users p SET survivor_id = d.ids[1] FROM dup_emails d
- WHERE :'email_conflict' = 'merge' AND p.email = d.email AND p.provider = d.provider AND p.skip_reason IS NULL;
-SELECT merge_credentials();
-
--- A target account with the same email and provider that this migration did not
--- create (it keeps the source's created_at, so a different one is someone else's).
-CREATE UNLOGGED TABLE target_conflicts AS
-SELECT p.src_id, p.email, p.provider FROM plan_users p JOIN :live.users t ON t.email = p.email AND t.provider = p.provider
- WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND t.created_at IS DISTINCT FROM p.created_at
-   AND NOT (:'email_conflict' = 'fail' AND EXISTS (SELECT 1 FROM dup_emails d WHERE d.email = p.email AND d.provider = p.provider));
-ANALYZE target_conflicts;
-INSERT INTO problems
-SELECT format('Email %s: the target already has an account under provider %s that this migration did not create, and '
-              'greenlight_data_email_conflict_policy is fail: choose merge (adopt it) or skip.', email, provider)
-  FROM target_conflicts WHERE :'email_conflict' = 'fail';
-UPDATE plan_users p SET skip_reason = 'target account exists' FROM target_conflicts c
- WHERE :'email_conflict' = 'skip' AND p.survivor_id = c.src_id AND p.skip_reason IS NULL;
-UPDATE plan_users p SET adopt = true FROM target_conflicts c
- WHERE :'email_conflict' = 'merge' AND p.survivor_id = c.src_id AND p.skip_reason IS NULL;
-
--- 4. Rooms of migrated owners, keyed on their link (friendly id).
-CREATE UNLOGGED TABLE plan_rooms AS
-SELECT r.id AS src_id, r.friendly_id, r.meeting_id, coalesce(nullif(btrim(r.name), ''), r.friendly_id) AS name,
-       o.email AS owner_email, o.provider AS owner_provider, r.last_session, r.created_at, r.updated_at,
-       CASE WHEN p.src_id IS NULL THEN 'owner unknown'
-            WHEN p.skip_reason IS NOT NULL THEN 'owner skipped (' || p.skip_reason || ')' END AS skip_reason
-  FROM rooms r
-  LEFT JOIN plan_users p ON p.src_id = r.user_id
-  LEFT JOIN plan_users o ON o.src_id = p.survivor_id;
-ANALYZE plan_rooms;
-SELECT check_room_conflicts();
-
--- 5. Recordings of migrated rooms, keyed on the record id BBB gave them.
-CREATE UNLOGGED TABLE plan_recordings AS
-SELECT c.id AS src_id, c.record_id, p.friendly_id, c.name, c.visibility, c.length, c.participants, c.protectable,
-       c.recorded_at, c.created_at, c.updated_at,
-       CASE WHEN p.src_id IS NULL THEN 'room unknown'
-            WHEN p.skip_reason IS NOT NULL THEN 'room skipped' END AS skip_reason
-  FROM recordings c LEFT JOIN plan_rooms p ON p.src_id = c.room_id;
-ANALYZE plan_recordings;
-INSERT INTO problems
-SELECT format('Recording %s is held %s times in the source: v3 keeps one row per recording; delete the extra rows there.',
-              record_id, count(*))
-  FROM plan_recordings WHERE skip_reason IS NULL GROUP BY record_id HAVING count(*) > 1;
-SELECT check_recording_conflicts();
-
-SELECT check_v3_validity((:'maps'::jsonb) ->> 'email_format');
-
-SELECT EXISTS (SELECT 1 FROM problems) AS greenlight_data_has_problems \gset
-\if :greenlight_data_has_problems
-SELECT json_build_object('mode', 'v3_to_v3', 'dry_run', :'dry_run'::boolean, 'committed', false,
-  'problems', (SELECT json_agg(message) FROM problems),
-  'mismatches', (SELECT coalesce(json_agg(json_build_object('entity', entity, 'key', key, 'issue', issue)), '[]') FROM mismatches))::text;
-ROLLBACK;
-\q
-\endif
-
+-- keyed on natural keys, verifies the result against the snapshot and prints
+-- one JSON report; finish.sql then commits, or rolls back (dry run,
+-- mismatches). psql variables: those of plan-v3.sql.
 -- Nothing below runs unless the plan is clean. Keep Greenlight from writing
 -- the tables while the run upserts and verifies them.
 LOCK TABLE :live.users, :live.roles, :live.role_permissions, :live.rooms, :live.room_meeting_options,
@@ -194,21 +38,10 @@ SELECT t.id AS role_id, perm.id AS permission_id, c.name AS role_name, c.provide
     SELECT min(b.value) AS value FROM :live.role_permissions b JOIN :live.roles br ON br.id = b.role_id
      WHERE br.name = 'User' AND br.provider = c.provider AND b.permission_id = perm.id) base ON true;
 ANALYZE want_role_permissions;
-WITH up AS (
-  UPDATE :live.role_permissions t SET value = w.value, updated_at = w.updated_at
-    FROM want_role_permissions w
-   WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id AND t.value IS DISTINCT FROM w.value
-  RETURNING 1)
-INSERT INTO report SELECT 'updated', 'role_permissions', NULL, count(*) FROM up;
-WITH ins AS (
-  INSERT INTO :live.role_permissions (role_id, permission_id, value, created_at, updated_at)
-  SELECT w.role_id, w.permission_id, w.value, w.created_at, w.updated_at FROM want_role_permissions w
-   WHERE NOT EXISTS (SELECT 1 FROM :live.role_permissions t WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id)
-  RETURNING 1)
-INSERT INTO report SELECT 'created', 'role_permissions', NULL, count(*) FROM ins;
+SELECT write_role_permissions();
 
 -- 7. Users (the survivors; adopted target accounts keep their own credentials),
--- keyed on (email, provider), written by write-live.sql.
+-- keyed on (email, provider), written by shared.sql.
 CREATE UNLOGGED TABLE want_users AS
 SELECT p.name, p.email, p.external_id, p.provider, p.password_digest, p.last_login, p.created_at, p.updated_at,
        r.id AS role_id, p.language, p.verified, p.status, t.id AS target_id
@@ -327,7 +160,7 @@ WITH up AS (
 INSERT INTO report SELECT CASE WHEN inserted THEN 'created' ELSE 'updated' END, 'rooms_configurations', NULL, count(*)
   FROM up GROUP BY inserted;
 
--- 12. Recordings and their formats, written by write-live.sql (keyed on record_id
+-- 12. Recordings and their formats, written by shared.sql (keyed on record_id
 -- and on (recording, type)): the source's rows for the migrated rooms.
 CREATE UNLOGGED TABLE want_recordings AS
 SELECT p.*, t.id AS room_id FROM plan_recordings p JOIN :live.rooms t ON t.friendly_id = p.friendly_id
@@ -342,27 +175,7 @@ SELECT write_recordings();
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('transformed', clock_timestamp());
 
 -- 13. Verify every migrated entity against the snapshot.
-INSERT INTO mismatches
-SELECT 'user', p.email || ' (' || p.provider || ')',
-       CASE WHEN u.id IS NULL THEN 'missing on the target'
-            WHEN u.password_digest IS DISTINCT FROM p.password_digest THEN 'password digest differs'
-            WHEN u.external_id IS DISTINCT FROM p.external_id THEN 'external id differs'
-            WHEN u.status IS DISTINCT FROM p.status THEN 'status differs'
-            ELSE 'created_at differs' END
-  FROM plan_users p LEFT JOIN :live.users u ON u.email = p.email AND u.provider = p.provider
- WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND NOT p.adopt
-   AND (u.id IS NULL OR (u.password_digest, u.external_id, u.status, u.created_at)
-                        IS DISTINCT FROM (p.password_digest, p.external_id, p.status, p.created_at));
-INSERT INTO mismatches
-SELECT 'room', p.friendly_id,
-       CASE WHEN t.id IS NULL THEN 'missing on the target'
-            WHEN t.meeting_id IS DISTINCT FROM p.meeting_id THEN 'meeting id differs'
-            ELSE 'owner differs' END
-  FROM plan_rooms p
-  LEFT JOIN :live.rooms t ON t.friendly_id = p.friendly_id
-  LEFT JOIN :live.users u ON u.id = t.user_id
- WHERE p.skip_reason IS NULL
-   AND (t.id IS NULL OR (t.meeting_id, u.email, u.provider) IS DISTINCT FROM (p.meeting_id, p.owner_email, p.owner_provider));
+SELECT verify_members();  -- accounts, rooms, shares, site settings (shared.sql)
 INSERT INTO mismatches
 SELECT 'room options', w.friendly_id, format('%s meeting option rows, %s expected (one per option, values as the source)', coalesce(a.n, 0), o.n)
   FROM want_rooms w JOIN :live.rooms t ON t.friendly_id = w.friendly_id
@@ -373,19 +186,10 @@ SELECT 'room options', w.friendly_id, format('%s meeting option rows, %s expecte
               GROUP BY x.room_id) a ON a.room_id = t.id
  WHERE a.n IS DISTINCT FROM o.n OR NOT a.same;
 INSERT INTO mismatches
-SELECT 'shared access', w.email || ' -> ' || w.friendly_id, 'missing on the target'
-  FROM want_shares w
- WHERE NOT EXISTS (SELECT 1 FROM :live.shared_accesses t WHERE t.user_id = w.user_id AND t.room_id = w.room_id);
-INSERT INTO mismatches
 SELECT 'role permission', w.role_name || ' (' || w.provider || ') ' || w.permission, format('expected %L', w.value)
   FROM want_role_permissions w
  WHERE NOT EXISTS (SELECT 1 FROM :live.role_permissions t
                     WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id AND t.value = w.value);
-INSERT INTO mismatches
-SELECT 'site setting', w.name || ' (' || w.provider || ')', format('expected %L', w.value)
-  FROM want_site_settings w
- WHERE NOT EXISTS (SELECT 1 FROM :live.site_settings t
-                    WHERE t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value);
 INSERT INTO mismatches
 SELECT 'room configuration', w.name || ' (' || w.provider || ')', format('expected %L', w.value)
   FROM want_rooms_configurations w

@@ -1,186 +1,8 @@
--- Follows the export's COPY blocks, inside the transaction stage-v2.sql
--- opened. Checks the transfer, plans (who and what is migrated, skipped or in
--- conflict), stops before any write when the plan has problems, upserts
+-- The writes of a v2 -> v3 run, after plan-v2.sql and gate.sql: upserts
 -- set-based into the tables of the schema written (:live, live-target.sql)
 -- keyed on natural keys, verifies the result against the snapshot and prints
 -- one JSON report; finish.sql then commits, or rolls back (dry run,
--- mismatches). Problems found while planning roll back here, before any write.
---
--- psql variables: provider_map, maps (JSON), default_language,
--- email_conflict (merge|skip|fail), pending_users (skip|pending),
--- denied_users (skip|banned), deleted_users (skip|banned),
--- email_as_external_id, dry_run (true|false), pause (seconds), bulk_load_rows,
--- fill_recordings (true|false: bbb_recordings holds the target BBB nodes' recordings),
--- live (the schema written).
-\set ON_ERROR_STOP 1
-INSERT INTO pg_temp.greenlight_data_clock VALUES ('loaded', clock_timestamp());
-CREATE UNLOGGED TABLE problems (message text);
-CREATE UNLOGGED TABLE mismatches (entity text, key text, issue text);
-ANALYZE users; ANALYZE rooms; ANALYZE shared_accesses;
-
--- 1. The transfer: the staging tables hold what the source snapshot held.
-INSERT INTO mismatches
-SELECT 'transfer', m.tbl, format('source had %s rows (digest %s), staging holds %s (digest %s)', m.n, m.digest, s.n, s.digest)
-  FROM manifest m JOIN (
-        SELECT 'users' AS tbl, count(*) AS n, md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) AS digest FROM users t
-  UNION ALL SELECT 'rooms', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM rooms t
-  UNION ALL SELECT 'shared_accesses', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM shared_accesses t
-  UNION ALL SELECT 'roles', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM roles t
-  UNION ALL SELECT 'role_permissions', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM role_permissions t
-  UNION ALL SELECT 'settings', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM settings t
-  UNION ALL SELECT 'features', count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t.id), '')) FROM features t
-  ) s USING (tbl)
- WHERE (m.n, m.digest) IS DISTINCT FROM (s.n, s.digest);
-INSERT INTO problems SELECT 'The export did not arrive whole: ' || string_agg(key, ', ') || ' differ. Run again.'
-  FROM mismatches WHERE entity = 'transfer' HAVING count(*) > 0;
-
--- 2. Plan the users: one row per source user with its disposition.
-CREATE UNLOGGED TABLE plan_users AS
-SELECT u.id AS src_id,
-       lower(btrim(u.email)) AS email,
-       (:'provider_map'::jsonb) ->> u.provider AS provider,
-       u.provider AS src_provider,
-       coalesce(nullif(btrim(u.name), ''), split_part(u.email, '@', 1)) AS name,
-       u.password_digest,
-       CASE WHEN :'email_as_external_id'::boolean AND u.social_uid IS NOT NULL THEN lower(btrim(u.email))
-            ELSE u.social_uid END AS external_id,
-       CASE WHEN u.language IS NULL OR u.language IN ('', 'default') THEN :'default_language' ELSE u.language END AS language,
-       coalesce(u.email_verified, false) OR u.activated_at IS NOT NULL OR u.social_uid IS NOT NULL AS verified,
-       CASE WHEN u.deleted THEN 2 WHEN r.name = 'pending' THEN 1 WHEN r.name = 'denied' THEN 2 ELSE 0 END AS status,
-       CASE WHEN r.name IS NULL THEN 'User'
-            WHEN (:'maps'::jsonb) -> 'builtin_roles' ? r.name THEN coalesce((:'maps'::jsonb) -> 'builtin_roles' ->> r.name, 'User')
-            ELSE upper(left(r.name, 1)) || lower(substr(r.name, 2)) END AS role_name,
-       u.last_login, u.created_at, u.updated_at,
-       CASE WHEN u.deleted AND :'deleted_users' = 'skip' THEN 'deleted'
-            WHEN r.name = 'super_admin' THEN 'super_admin'
-            WHEN r.name = 'pending' AND :'pending_users' = 'skip' THEN 'pending'
-            WHEN r.name = 'denied' AND :'denied_users' = 'skip' THEN 'denied'
-            WHEN u.email IS NULL OR btrim(u.email) = '' THEN 'no email'
-       END AS skip_reason,
-       u.id AS survivor_id,
-       false AS adopt
-  FROM users u LEFT JOIN roles r ON r.id = u.role_id;
-ANALYZE plan_users;
-
-INSERT INTO problems
-SELECT format('Source provider %L (%s users) is not in greenlight_data_provider_map: map it to a v3 provider.',
-              src_provider, count(*))
-  FROM plan_users WHERE skip_reason IS NULL AND provider IS NULL GROUP BY src_provider;
-
--- Two source accounts, one email (case-insensitive), one target provider. The
--- survivor of a merge is the first: verified accounts before unverified ones,
--- then the latest sign-in.
-CREATE UNLOGGED TABLE dup_emails AS
-SELECT email, provider, array_agg(src_id ORDER BY verified DESC NULLS LAST, last_login DESC NULLS LAST, src_id) AS ids,
-       string_agg(format('%s (%s)', src_id, src_provider), ', ' ORDER BY src_id) AS accounts
-  FROM plan_users WHERE skip_reason IS NULL AND provider IS NOT NULL
- GROUP BY email, provider HAVING count(*) > 1;
-ANALYZE dup_emails;
-INSERT INTO problems
-SELECT format('Email %s: source accounts %s all map to provider %s and greenlight_data_email_conflict_policy is fail: '
-              'choose merge or skip, or map the providers apart.', email, accounts, provider)
-  FROM dup_emails WHERE :'email_conflict' = 'fail';
-UPDATE plan_users p SET skip_reason = 'duplicate email' FROM dup_emails d
- WHERE :'email_conflict' = 'skip' AND p.email = d.email AND p.provider = d.provider AND p.skip_reason IS NULL;
-UPDATE plan_users p SET survivor_id = d.ids[1] FROM dup_emails d
- WHERE :'email_conflict' = 'merge' AND p.email = d.email AND p.provider = d.provider AND p.skip_reason IS NULL;
-SELECT merge_credentials();
-
--- A target account with the same email and provider that this migration did not
--- create (it keeps the source's created_at, so a different one is someone else's).
-CREATE UNLOGGED TABLE target_conflicts AS
-SELECT p.src_id, p.email, p.provider FROM plan_users p JOIN :live.users t ON t.email = p.email AND t.provider = p.provider
- WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND t.created_at IS DISTINCT FROM p.created_at
-   AND NOT (:'email_conflict' = 'fail' AND EXISTS (SELECT 1 FROM dup_emails d WHERE d.email = p.email AND d.provider = p.provider));
-ANALYZE target_conflicts;
-INSERT INTO problems
-SELECT format('Email %s: the target already has an account under provider %s that this migration did not create, and '
-              'greenlight_data_email_conflict_policy is fail: choose merge (adopt it) or skip.', email, provider)
-  FROM target_conflicts WHERE :'email_conflict' = 'fail';
-UPDATE plan_users p SET skip_reason = 'target account exists' FROM target_conflicts c
- WHERE :'email_conflict' = 'skip' AND p.survivor_id = c.src_id AND p.skip_reason IS NULL;
-UPDATE plan_users p SET adopt = true FROM target_conflicts c
- WHERE :'email_conflict' = 'merge' AND p.survivor_id = c.src_id AND p.skip_reason IS NULL;
-
--- Roles: custom v2 roles of the providers in the map, built-ins that must exist.
-CREATE UNLOGGED TABLE plan_roles AS
-SELECT DISTINCT ON (v3_name, provider) r.id AS src_id, upper(left(r.name, 1)) || lower(substr(r.name, 2)) AS v3_name,
-       (:'provider_map'::jsonb) ->> r.provider AS provider, coalesce(r.colour, '') AS color, r.created_at, r.updated_at
-  FROM roles r
- WHERE NOT (:'maps'::jsonb) -> 'builtin_roles' ? r.name AND (:'provider_map'::jsonb) ? r.provider
- ORDER BY v3_name, provider, r.id;
-ANALYZE plan_roles;
-INSERT INTO problems
-SELECT format('The target has no role %s for provider %s, which %s migrated users need: create it in Greenlight first.',
-              n.role_name, n.provider, n.users)
-  FROM (SELECT role_name, provider, count(*) AS users FROM plan_users
-         WHERE skip_reason IS NULL AND provider IS NOT NULL GROUP BY role_name, provider) n
- WHERE NOT EXISTS (SELECT 1 FROM :live.roles t WHERE t.name = n.role_name AND t.provider = n.provider)
-   AND NOT EXISTS (SELECT 1 FROM plan_roles c WHERE c.v3_name = n.role_name AND c.provider = n.provider);
-
--- Rooms: live rooms of migrated owners, keyed on their link (friendly id).
-CREATE UNLOGGED TABLE plan_rooms AS
-SELECT r.id AS src_id, r.uid AS friendly_id, r.bbb_id AS meeting_id, coalesce(nullif(btrim(r.name), ''), r.uid) AS name,
-       o.email AS owner_email, o.provider AS owner_provider, r.last_session, r.created_at, r.updated_at,
-       r.room_settings, r.access_code, r.moderator_access_code,
-       CASE WHEN r.deleted THEN 'deleted'
-            WHEN p.src_id IS NULL THEN 'owner unknown'
-            WHEN p.skip_reason IS NOT NULL THEN 'owner skipped (' || p.skip_reason || ')'
-            WHEN r.uid IS NULL OR r.bbb_id IS NULL THEN 'no uid or bbb_id' END AS skip_reason
-  FROM rooms r
-  LEFT JOIN plan_users p ON p.src_id = r.user_id
-  LEFT JOIN plan_users o ON o.src_id = p.survivor_id;
-ANALYZE plan_rooms;
-INSERT INTO problems
-SELECT format('Room link %s is used by %s source rooms (ids %s): v3 needs one room per link; delete or rename all but one in v2.',
-              friendly_id, count(*), string_agg(src_id::text, ', ' ORDER BY src_id))
-  FROM plan_rooms WHERE skip_reason IS NULL GROUP BY friendly_id HAVING count(*) > 1;
-SELECT check_room_conflicts();
-
--- Recordings on the target BBB nodes (filled only with fill_recordings: otherwise
--- bbb_recordings is empty), for the rooms this run migrates, matched on the
--- meeting id, and stored as Greenlight v3's own recording sync stores them.
-CREATE UNLOGGED TABLE bbb_formats AS
-SELECT DISTINCT ON (doc ->> 'record_id', doc ->> 'format')
-       doc ->> 'record_id' AS record_id, doc ->> 'meeting_id' AS meeting_id, doc ->> 'name' AS name,
-       (doc ->> 'published')::boolean AS published, (doc ->> 'protected')::boolean AS protected,
-       (doc ->> 'participants')::int AS participants,
-       to_timestamp((doc ->> 'start_time')::bigint / 1000.0) AT TIME ZONE 'UTC' AS recorded_at,
-       doc ->> 'format' AS recording_type, doc ->> 'url' AS url, (doc ->> 'length')::int AS length
-  FROM bbb_recordings
- ORDER BY doc ->> 'record_id', doc ->> 'format', doc ->> 'url';
--- Greenlight's rules: Protected, else Published, else Unpublished; the length of the only
--- format, or of the presentation format; protectable when BBB says anything about protection.
--- Every format's metadata.xml carries the meeting's meta; the presentation's name is taken.
--- Both timestamps are the recording's start, so that a re-run finds nothing to change.
-CREATE UNLOGGED TABLE plan_recordings AS
-SELECT f.record_id, p.friendly_id,
-       coalesce(min(f.name) FILTER (WHERE f.recording_type = 'presentation'), min(f.name)) AS name,
-       CASE WHEN bool_or(f.protected) THEN 'Protected' WHEN bool_or(f.published) THEN 'Published'
-            ELSE 'Unpublished' END AS visibility,
-       CASE WHEN count(*) = 1 THEN max(f.length)
-            ELSE coalesce(max(f.length) FILTER (WHERE f.recording_type = 'presentation'), 0) END AS length,
-       max(f.participants) AS participants, bool_or(f.protected IS NOT NULL) AS protectable,
-       min(f.recorded_at) AS recorded_at, min(f.recorded_at) AS created_at, min(f.recorded_at) AS updated_at,
-       CASE WHEN p.friendly_id IS NULL THEN 'room not migrated' END AS skip_reason
-  FROM bbb_formats f LEFT JOIN plan_rooms p ON p.meeting_id = f.meeting_id AND p.skip_reason IS NULL
- GROUP BY f.record_id, p.friendly_id;
-INSERT INTO problems
-SELECT format('Recording %s belongs to %s migrated rooms with its meeting id: v3 keeps it in one room.', record_id, count(*))
-  FROM plan_recordings WHERE skip_reason IS NULL GROUP BY record_id HAVING count(*) > 1;
-SELECT check_recording_conflicts();
-
-SELECT check_v3_validity((:'maps'::jsonb) ->> 'email_format');
-
-SELECT EXISTS (SELECT 1 FROM problems) AS greenlight_data_has_problems \gset
-\if :greenlight_data_has_problems
-SELECT json_build_object('mode', 'v2_to_v3', 'dry_run', :'dry_run'::boolean, 'committed', false,
-  'problems', (SELECT json_agg(message) FROM problems),
-  'mismatches', (SELECT coalesce(json_agg(json_build_object('entity', entity, 'key', key, 'issue', issue)), '[]') FROM mismatches))::text;
-ROLLBACK;
-\q
-\endif
-
+-- mismatches). psql variables: those of plan-v2.sql.
 -- Nothing below runs unless the plan is clean. Keep Greenlight from writing
 -- the tables while the run upserts and verifies them.
 LOCK TABLE :live.users, :live.roles, :live.role_permissions, :live.rooms, :live.room_meeting_options,
@@ -220,23 +42,12 @@ SELECT t.id AS role_id, perm.id AS permission_id,
     SELECT min(b.value) AS value FROM :live.role_permissions b JOIN :live.roles br ON br.id = b.role_id
      WHERE br.name = 'User' AND br.provider = c.provider AND b.permission_id = perm.id) base ON true;
 ANALYZE want_role_permissions;
-WITH up AS (
-  UPDATE :live.role_permissions t SET value = w.value, updated_at = w.updated_at
-    FROM want_role_permissions w
-   WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id AND t.value IS DISTINCT FROM w.value
-  RETURNING 1)
-INSERT INTO report SELECT 'updated', 'role_permissions', NULL, count(*) FROM up;
-WITH ins AS (
-  INSERT INTO :live.role_permissions (role_id, permission_id, value, created_at, updated_at)
-  SELECT w.role_id, w.permission_id, w.value, w.created_at, w.updated_at FROM want_role_permissions w
-   WHERE NOT EXISTS (SELECT 1 FROM :live.role_permissions t WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id)
-  RETURNING 1)
-INSERT INTO report SELECT 'created', 'role_permissions', NULL, count(*) FROM ins;
+SELECT write_role_permissions();
 
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('roles', clock_timestamp());
 
 -- 4. Users (the survivors; adopted target accounts keep their own credentials),
--- keyed on (email, provider), written by write-live.sql.
+-- keyed on (email, provider), written by shared.sql.
 CREATE UNLOGGED TABLE want_users AS
 SELECT p.name, p.email, p.external_id, p.provider, p.password_digest, p.last_login, p.created_at, p.updated_at,
        r.id AS role_id, p.language, p.verified, p.status, t.id AS target_id
@@ -396,7 +207,7 @@ WITH ins AS (
   RETURNING 1)
 INSERT INTO report SELECT 'created', 'site_settings', NULL, count(*) FROM ins;
 
--- 9. Recordings of migrated rooms and their formats (written by write-live.sql).
+-- 9. Recordings of migrated rooms and their formats (written by shared.sql).
 CREATE UNLOGGED TABLE want_recordings AS
 SELECT p.*, t.id AS room_id FROM plan_recordings p JOIN :live.rooms t ON t.friendly_id = p.friendly_id
  WHERE p.skip_reason IS NULL;
@@ -406,33 +217,7 @@ SELECT write_recordings();
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('transformed', clock_timestamp());
 
 -- 10. Verify every migrated entity against the snapshot.
-INSERT INTO mismatches
-SELECT 'user', p.email || ' (' || p.provider || ')',
-       CASE WHEN u.id IS NULL THEN 'missing on the target'
-            WHEN u.password_digest IS DISTINCT FROM p.password_digest THEN 'password digest differs'
-            WHEN u.external_id IS DISTINCT FROM p.external_id THEN 'external id differs'
-            ELSE 'created_at differs' END
-  FROM plan_users p LEFT JOIN :live.users u ON u.email = p.email AND u.provider = p.provider
- WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND NOT p.adopt
-   AND (u.id IS NULL OR (u.password_digest, u.external_id, u.created_at) IS DISTINCT FROM (p.password_digest, p.external_id, p.created_at));
-INSERT INTO mismatches
-SELECT 'room', p.friendly_id,
-       CASE WHEN t.id IS NULL THEN 'missing on the target'
-            WHEN t.meeting_id IS DISTINCT FROM p.meeting_id THEN 'meeting id differs'
-            ELSE 'owner differs' END
-  FROM plan_rooms p
-  LEFT JOIN :live.rooms t ON t.friendly_id = p.friendly_id
-  LEFT JOIN :live.users u ON u.id = t.user_id
- WHERE p.skip_reason IS NULL
-   AND (t.id IS NULL OR (t.meeting_id, u.email, u.provider) IS DISTINCT FROM (p.meeting_id, p.owner_email, p.owner_provider));
-INSERT INTO mismatches
-SELECT 'room count', e.email || ' (' || e.provider || ')', format('%s rooms expected, %s on the target', e.n, coalesce(a.n, 0))
-  FROM (SELECT owner_email AS email, owner_provider AS provider, count(*) AS n FROM plan_rooms
-         WHERE skip_reason IS NULL GROUP BY 1, 2) e
-  JOIN plan_users p ON p.email = e.email AND p.provider = e.provider AND p.survivor_id = p.src_id AND NOT p.adopt
-  JOIN :live.users u ON u.email = e.email AND u.provider = e.provider
-  LEFT JOIN (SELECT user_id, count(*) AS n FROM :live.rooms GROUP BY user_id) a ON a.user_id = u.id
- WHERE e.n IS DISTINCT FROM a.n;
+SELECT verify_members();  -- accounts, rooms, shares, site settings (shared.sql)
 CREATE UNLOGGED TABLE verified_options AS SELECT * FROM room_options_state;
 INSERT INTO mismatches
 SELECT 'room options', w.friendly_id,
@@ -440,15 +225,6 @@ SELECT 'room options', w.friendly_id,
               coalesce(v.n, 0), coalesce(v.same, 0), :n_options)
   FROM want_options w LEFT JOIN verified_options v ON v.room_id = w.room_id
  WHERE (v.n, v.options, v.same) IS DISTINCT FROM (:n_options, :all_options, :n_options);
-INSERT INTO mismatches
-SELECT 'shared access', w.email || ' -> ' || w.friendly_id, 'missing on the target'
-  FROM want_shares w
- WHERE NOT EXISTS (SELECT 1 FROM :live.shared_accesses t WHERE t.user_id = w.user_id AND t.room_id = w.room_id);
-INSERT INTO mismatches
-SELECT 'site setting', w.name || ' (' || w.provider || ')', format('expected %L', w.value)
-  FROM want_site_settings w
- WHERE NOT EXISTS (SELECT 1 FROM :live.site_settings t
-                    WHERE t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value);
 SELECT verify_recordings();
 INSERT INTO pg_temp.greenlight_data_clock VALUES ('verified', clock_timestamp());
 

@@ -1,6 +1,6 @@
--- How planned rows reach the live tables, for both transforms: the checks
+-- What the plans and writes of both generations share: the checks
 -- against the live tables made while planning, the writes, and the
--- verification of recordings. A transform plans into staging tables of one
+-- verification of recordings. A run's writes (write-v2.sql, write-v3.sql) fill staging tables of one
 -- shape each (want_users, want_rooms, want_shares, want_recordings: what the
 -- target must hold, with the live row each one matches by natural key, if
 -- any) and calls these functions. Each write updates the live
@@ -158,7 +158,7 @@ END $$;
 
 -- Checks made while planning, before any write: a planned row whose natural
 -- key the target already gives to another row is a problem, reported by the
--- transform and nothing written. plan_rooms and plan_recordings: the rooms and
+-- plan and nothing written. plan_rooms and plan_recordings: the rooms and
 -- recordings to migrate (skip_reason NULL), with their friendly ids.
 CREATE FUNCTION check_room_conflicts() RETURNS void LANGUAGE plpgsql
   SET search_path = :live, greenlight_data_staging AS $$
@@ -255,4 +255,139 @@ BEGIN
   SELECT format('Room %s: its name is longer than the 255 characters Greenlight v3 accepts: rename it in the source.',
                 friendly_id)
     FROM plan_rooms WHERE skip_reason IS NULL AND length(name) > 255;
+END $$;
+
+-- The transfer: every staged table holds what the source's snapshot held, by
+-- the manifest the export wrote (row counts and md5 of the rows in id order,
+-- computed the same way on both sides from the one table list). A difference
+-- is a problem: nothing is written.
+CREATE FUNCTION check_transfer() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  m record;
+  got record;
+BEGIN
+  FOR m IN SELECT * FROM greenlight_data_staging.manifest ORDER BY tbl LOOP
+    EXECUTE format('SELECT count(*) AS n, md5(coalesce(string_agg(t::text, E''\n'' ORDER BY t.id), '''')) AS digest'
+                   ' FROM greenlight_data_staging.%I t', m.tbl) INTO got;
+    IF (m.n, m.digest) IS DISTINCT FROM (got.n, got.digest) THEN
+      INSERT INTO mismatches VALUES ('transfer', m.tbl, format('source had %s rows (digest %s), staging holds %s (digest %s)',
+                                                              m.n, m.digest, got.n, got.digest));
+    END IF;
+  END LOOP;
+  INSERT INTO problems SELECT 'The export did not arrive whole: '
+                              || coalesce(string_agg(key, ', ') || ' differ', 'its manifest is missing') || '. Run again.'
+    FROM mismatches WHERE entity = 'transfer'
+  HAVING count(*) > 0 OR NOT EXISTS (SELECT 1 FROM greenlight_data_staging.manifest);
+END $$;
+
+-- Accounts that would collide on the target, for both generations (plan_users:
+-- src_id, email, provider, src_provider, verified, last_login, created_at,
+-- skip_reason, survivor_id, adopt). Two source accounts with one email
+-- (case-insensitive) under one target provider (dup_emails; the survivor of a
+-- merge is the first: verified accounts before unverified ones, then the
+-- latest sign-in), and a target account with the same email and provider
+-- that this migration did not create (it keeps the source's created_at, so a
+-- different one is someone else's: target_conflicts). policy is
+-- greenlight_data_email_conflict_policy: fail (a problem each), skip (the
+-- accounts are skipped) or merge (one account; an existing one is adopted).
+CREATE FUNCTION plan_account_conflicts(policy text) RETURNS void LANGUAGE plpgsql
+  SET search_path = :live, greenlight_data_staging AS $$
+BEGIN
+  CREATE UNLOGGED TABLE greenlight_data_staging.dup_emails AS
+  SELECT email, provider, array_agg(src_id ORDER BY verified DESC NULLS LAST, last_login DESC NULLS LAST, created_at, src_id) AS ids,
+         string_agg(format('%s (%s)', src_id, src_provider), ', ' ORDER BY src_id) AS accounts
+    FROM plan_users WHERE skip_reason IS NULL AND provider IS NOT NULL
+   GROUP BY email, provider HAVING count(*) > 1;
+  ANALYZE greenlight_data_staging.dup_emails;
+  INSERT INTO problems
+  SELECT format('Email %s: source accounts %s all map to provider %s and greenlight_data_email_conflict_policy is fail: '
+                'choose merge or skip, or map the providers apart.', email, accounts, provider)
+    FROM dup_emails WHERE policy = 'fail';
+  UPDATE plan_users p SET skip_reason = 'duplicate email' FROM dup_emails d
+   WHERE policy = 'skip' AND p.email = d.email AND p.provider = d.provider AND p.skip_reason IS NULL;
+  UPDATE plan_users p SET survivor_id = d.ids[1] FROM dup_emails d
+   WHERE policy = 'merge' AND p.email = d.email AND p.provider = d.provider AND p.skip_reason IS NULL;
+  PERFORM merge_credentials();
+
+  CREATE UNLOGGED TABLE greenlight_data_staging.target_conflicts AS
+  SELECT p.src_id, p.email, p.provider FROM plan_users p JOIN users t ON t.email = p.email AND t.provider = p.provider
+   WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND t.created_at IS DISTINCT FROM p.created_at
+     AND NOT (policy = 'fail' AND EXISTS (SELECT 1 FROM dup_emails d WHERE d.email = p.email AND d.provider = p.provider));
+  ANALYZE greenlight_data_staging.target_conflicts;
+  INSERT INTO problems
+  SELECT format('Email %s: the target already has an account under provider %s that this migration did not create, and '
+                'greenlight_data_email_conflict_policy is fail: choose merge (adopt it) or skip.', email, provider)
+    FROM target_conflicts WHERE policy = 'fail';
+  UPDATE plan_users p SET skip_reason = 'target account exists' FROM target_conflicts c
+   WHERE policy = 'skip' AND p.survivor_id = c.src_id AND p.skip_reason IS NULL;
+  UPDATE plan_users p SET adopt = true FROM target_conflicts c
+   WHERE policy = 'merge' AND p.survivor_id = c.src_id AND p.skip_reason IS NULL;
+END $$;
+
+-- Every migrated account, room and share, and every site setting, is on the
+-- target as planned (both generations; the rest is verified by each one's
+-- writes): an account by its digest, external id, status and created_at, a
+-- room by its meeting id and owner, and each owner holds at least the rooms
+-- planned for it (more is fine: a member may have made one on the new
+-- platform since an earlier run).
+CREATE FUNCTION verify_members() RETURNS void LANGUAGE plpgsql
+  SET search_path = :live, greenlight_data_staging AS $$
+BEGIN
+  INSERT INTO mismatches
+  SELECT 'user', p.email || ' (' || p.provider || ')',
+         CASE WHEN u.id IS NULL THEN 'missing on the target'
+              WHEN u.password_digest IS DISTINCT FROM p.password_digest THEN 'password digest differs'
+              WHEN u.external_id IS DISTINCT FROM p.external_id THEN 'external id differs'
+              WHEN u.status IS DISTINCT FROM p.status THEN 'status differs'
+              ELSE 'created_at differs' END
+    FROM plan_users p LEFT JOIN users u ON u.email = p.email AND u.provider = p.provider
+   WHERE p.skip_reason IS NULL AND p.survivor_id = p.src_id AND NOT p.adopt
+     AND (u.id IS NULL OR (u.password_digest, u.external_id, u.status, u.created_at)
+                          IS DISTINCT FROM (p.password_digest, p.external_id, p.status, p.created_at));
+  INSERT INTO mismatches
+  SELECT 'room', p.friendly_id,
+         CASE WHEN t.id IS NULL THEN 'missing on the target'
+              WHEN t.meeting_id IS DISTINCT FROM p.meeting_id THEN 'meeting id differs'
+              ELSE 'owner differs' END
+    FROM plan_rooms p
+    LEFT JOIN rooms t ON t.friendly_id = p.friendly_id
+    LEFT JOIN users u ON u.id = t.user_id
+   WHERE p.skip_reason IS NULL
+     AND (t.id IS NULL OR (t.meeting_id, u.email, u.provider) IS DISTINCT FROM (p.meeting_id, p.owner_email, p.owner_provider));
+  INSERT INTO mismatches
+  SELECT 'room count', e.email || ' (' || e.provider || ')', format('%s rooms expected, %s on the target', e.n, coalesce(a.n, 0))
+    FROM (SELECT owner_email AS email, owner_provider AS provider, count(*) AS n FROM plan_rooms
+           WHERE skip_reason IS NULL GROUP BY 1, 2) e
+    JOIN plan_users p ON p.email = e.email AND p.provider = e.provider AND p.survivor_id = p.src_id AND NOT p.adopt
+    JOIN users u ON u.email = e.email AND u.provider = e.provider
+    LEFT JOIN (SELECT user_id, count(*) AS n FROM rooms GROUP BY user_id) a ON a.user_id = u.id
+   WHERE e.n > coalesce(a.n, 0);
+  INSERT INTO mismatches
+  SELECT 'shared access', w.email || ' -> ' || w.friendly_id, 'missing on the target'
+    FROM want_shares w
+   WHERE NOT EXISTS (SELECT 1 FROM shared_accesses t WHERE t.user_id = w.user_id AND t.room_id = w.room_id);
+  INSERT INTO mismatches
+  SELECT 'site setting', w.name || ' (' || w.provider || ')', format('expected %L', w.value)
+    FROM want_site_settings w
+   WHERE NOT EXISTS (SELECT 1 FROM site_settings t
+                      WHERE t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value);
+END $$;
+
+-- Role permissions, keyed on (role, permission): want_role_permissions holds
+-- the value each migrated role must have for every permission of the target.
+CREATE FUNCTION write_role_permissions() RETURNS void LANGUAGE plpgsql
+  SET search_path = :live, greenlight_data_staging AS $$
+DECLARE
+  n bigint;
+BEGIN
+  UPDATE role_permissions t SET value = w.value, updated_at = w.updated_at
+    FROM want_role_permissions w
+   WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id AND t.value IS DISTINCT FROM w.value;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  PERFORM report_rows('updated', 'role_permissions', n);
+  INSERT INTO role_permissions (role_id, permission_id, value, created_at, updated_at)
+  SELECT w.role_id, w.permission_id, w.value, w.created_at, w.updated_at FROM want_role_permissions w
+   WHERE NOT EXISTS (SELECT 1 FROM role_permissions t WHERE t.role_id = w.role_id AND t.permission_id = w.permission_id);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  PERFORM report_rows('created', 'role_permissions', n);
 END $$;
