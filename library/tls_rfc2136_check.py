@@ -3,6 +3,7 @@
 key and is authoritative for the zones of the names a certificate covers."""
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.tsig import HAS_DNSPYTHON, KEY_REFUSED, UNREACHABLE, TsigKey, ask, soa_answer
 
 DOCUMENTATION = r"""
 module: tls_rfc2136_check
@@ -36,11 +37,6 @@ def zone_candidates(name):
     return [".".join(labels[i:]) for i in range(len(labels)) if labels[i:]]
 
 
-def tsig_algorithm_name(algorithm):
-    """dnspython's name for certbot's algorithm spelling (HMAC-SHA256 -> hmac-sha256)."""
-    return algorithm.strip().lower()
-
-
 def find_zone(name, ask):
     """The zone of ``name``: the first candidate for which ``ask(candidate)``
     returns an SOA owned by that candidate. ``ask`` returns ``(rcode, soa_owners)``.
@@ -65,15 +61,7 @@ def main():
         },
         supports_check_mode=True,
     )
-    try:
-        import dns.exception
-        import dns.message
-        import dns.name
-        import dns.query
-        import dns.rcode
-        import dns.rdatatype
-        import dns.tsig
-    except ImportError:
+    if not HAS_DNSPYTHON:
         if module.check_mode:  # --check on a fresh host: the package that brings it is not installed yet
             module.exit_json(changed=False, skipped=True, zones={},
                              msg="dnspython is not installed yet; the TSIG key is checked on a real run.")
@@ -81,30 +69,24 @@ def main():
     p = module.params
     server = f"{p['server']}:{p['port']}"
     try:
-        key = dns.tsig.Key(p["key_name"], p["key_secret"], tsig_algorithm_name(p["key_algorithm"]))
-    except Exception as exc:  # noqa: BLE001 - any parse error of the secret is the operator's input
+        key = TsigKey(p["key_name"], p["key_secret"], p["key_algorithm"])
+    except ValueError as exc:
         module.fail_json(msg=f"The TSIG secret for key {p['key_name']} is not valid base64 ({exc}).")
 
-    def ask(candidate):
-        query = dns.message.make_query(candidate, dns.rdatatype.SOA)
-        query.use_tsig(key)
+    def ask_soa(candidate):
         try:
-            response = dns.query.udp(query, p["server"], port=p["port"], timeout=p["timeout"])
-        except (dns.tsig.PeerBadKey, dns.tsig.PeerBadSignature, dns.tsig.BadSignature, dns.tsig.PeerError) as exc:
+            response = ask(p["server"], p["port"], candidate, "SOA", key=key, timeout=p["timeout"])
+        except KEY_REFUSED as exc:
             module.fail_json(msg=(
                 f"The DNS server {server} refused TSIG key {p['key_name']} ({type(exc).__name__}): "
                 "check the key name, secret and algorithm against the server's key."))
-        except dns.exception.Timeout:
-            module.fail_json(msg=f"The DNS server {server} does not answer (timeout after {p['timeout']} s).")
-        except OSError as exc:
-            module.fail_json(msg=f"Cannot reach the DNS server {server}: {exc}.")
-        owners = {rr.name.to_text(omit_final_dot=True).lower()
-                  for rr in response.answer if rr.rdtype == dns.rdatatype.SOA}
-        return dns.rcode.to_text(response.rcode()), owners
+        except UNREACHABLE as exc:
+            module.fail_json(msg=f"The DNS server {server} does not answer ({type(exc).__name__}: {exc}).")
+        return soa_answer(response)
 
     zones = {}
     for name in p["names"]:
-        zone = find_zone(name, ask)
+        zone = find_zone(name, ask_soa)
         if zone is None:
             module.fail_json(msg=(
                 f"The DNS server {server} is not authoritative for any zone of {name}: "

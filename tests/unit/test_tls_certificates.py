@@ -174,5 +174,13 @@ def test_find_zone_none_when_the_server_serves_no_parent():
     assert check.find_zone("a.elsewhere.example", lambda n: ("REFUSED", set())) is None
 
 
-def test_algorithm_spelling():
-    assert check.tsig_algorithm_name("HMAC-SHA256") == "hmac-sha256"
+def test_one_tsig_key_for_both_spellings():
+    """module_utils/tsig.py: certbot's and BIND's spellings give one key; hmac-md5 has its wire name."""
+    import dns.name
+    import dns.tsig
+    from ansible.module_utils.tsig import TsigKey
+    assert TsigKey("k", "c2VjcmV0", "HMAC-SHA256").algorithm == dns.name.from_text("hmac-sha256")
+    assert TsigKey("k", "c2VjcmV0", "hmac-sha256").algorithm == dns.name.from_text("hmac-sha256")
+    assert TsigKey("k", "c2VjcmV0", "hmac-md5").algorithm == dns.tsig.HMAC_MD5
+    with pytest.raises(ValueError):
+        TsigKey("k", "not base64!", "hmac-sha256")

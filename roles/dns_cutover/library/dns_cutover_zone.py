@@ -35,10 +35,11 @@ import socket
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.tsig import KEY_REFUSED, UNREACHABLE, TsigKey
+from ansible.module_utils.tsig import ask as tsig_ask
 
 try:
     import dns.exception
-    import dns.flags
     import dns.message
     import dns.name
     import dns.query
@@ -46,8 +47,6 @@ try:
     import dns.rdata
     import dns.rdataclass
     import dns.rdatatype
-    import dns.tsig
-    import dns.tsigkeyring
     import dns.xfr
     import dns.zone
     HAS_DNS = True
@@ -136,27 +135,20 @@ class Zone:
         self.zone = absolute(p["zone"], p["zone"])
         self.port = p["port"]
         self.server = p["server"]
-        self.keyring = None
+        self.key = None
         if p["action"] == "verify":
             return  # nameservers are asked unsigned, as resolvers ask them
         if not p["key_name"] or not p["key_secret"]:
             module.fail_json(msg="Reading the zone needs the TSIG key: set dns_cutover_tsig_name and dns_cutover_tsig_secret.")
         try:
-            self.keyring = dns.tsigkeyring.from_text({p["key_name"]: p["key_secret"]})
-        except Exception as exc:  # binascii errors and friends: a malformed secret
+            self.key = TsigKey(p["key_name"], p["key_secret"], p["key_algorithm"])
+        except ValueError as exc:
             module.fail_json(msg=f"TSIG key {p['key_name']}: the secret is not valid base64 ({exc}); "
                                  "check dns_cutover_tsig_secret.")
-        # nsupdate and BIND call it hmac-md5; on the wire it is HMAC-MD5.SIG-ALG.REG.INT
-        self.algorithm = dns.tsig.HMAC_MD5 if p["key_algorithm"] == "hmac-md5" else dns.name.from_text(p["key_algorithm"])
-        self.keyname = next(iter(self.keyring))
 
     def ask(self, address, name, rdtype, signed=False):
-        """One non-recursive question; UDP, retried over TCP when truncated."""
-        query = dns.message.make_query(name, rdtype)
-        query.flags &= ~dns.flags.RD
-        if signed:
-            query.use_tsig(keyring=self.keyring, keyname=self.keyname, algorithm=self.algorithm)
-        return dns.query.udp_with_fallback(query, address, timeout=QUERY_TIMEOUT, port=self.port)[0]
+        """One non-recursive question (module_utils/tsig.py), signed with the key when ``signed``."""
+        return tsig_ask(address, self.port, name, rdtype, key=self.key if signed else None, timeout=QUERY_TIMEOUT)
 
     def primary_soa(self):
         """The zone's serial from the primary, asked with the TSIG key so a wrong key fails here."""
@@ -164,11 +156,11 @@ class Zone:
         where = f"the primary {self.server}:{self.port}"
         try:
             response = self.ask(self.server, self.zone, "SOA", signed=True)
-        except (dns.tsig.PeerBadKey, dns.tsig.PeerBadSignature, dns.tsig.PeerBadTime, dns.tsig.BadSignature) as exc:
+        except KEY_REFUSED as exc:
             self.module.fail_json(msg=f"TSIG key {p['key_name']} ({p['key_algorithm']}) was rejected by {where} "
                                       f"({exc.__class__.__name__}): check dns_cutover_tsig_name, dns_cutover_tsig_secret "
                                       "and dns_cutover_tsig_algorithm. Nothing was changed.")
-        except (dns.exception.Timeout, OSError) as exc:
+        except UNREACHABLE as exc:
             self.module.fail_json(msg=f"No answer from {where} ({exc.__class__.__name__}: {exc}): "
                                       "check dns_cutover_primary and that the server runs. Nothing was changed.")
         if response.rcode() != dns.rcode.NOERROR:
@@ -185,7 +177,7 @@ class Zone:
         try:
             zone = dns.zone.Zone(self.zone, relativize=False)
             query = dns.message.make_query(self.zone, "AXFR")
-            query.use_tsig(keyring=self.keyring, keyname=self.keyname, algorithm=self.algorithm)
+            query.use_tsig(keyring=self.key.keyring, keyname=self.key.name, algorithm=self.key.algorithm)
             dns.query.inbound_xfr(self.server, zone, query=query, port=self.port, timeout=10, lifetime=30)
         except (dns.xfr.TransferError, dns.exception.DNSException, OSError, EOFError):
             return None
