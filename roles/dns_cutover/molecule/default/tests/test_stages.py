@@ -31,8 +31,8 @@ def address(container):
                            container], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def run_stage(tmp_path, stage, check=False, **overrides):
-    """Run the role's ``stage`` on the controller; returns (rc, output)."""
+def run_stage(tmp_path, stage, check=False, background=False, **overrides):
+    """Run the role's ``stage`` on the controller; returns (rc, output), or the Popen with ``background``."""
     role_vars = {
         "dns_cutover_stage": stage, "dns_cutover_zone": "coop.test", "dns_cutover_primary": address("dns_cutover-ns1"),
         "dns_cutover_tsig_name": LAB["lab_bind_tsig_name"], "dns_cutover_tsig_secret": LAB["lab_bind_tsig_secret"],
@@ -44,7 +44,10 @@ def run_stage(tmp_path, stage, check=False, **overrides):
              "vars": {"ansible_python_interpreter": sys.executable},
              "tasks": [{"name": "Run the stage", "ansible.builtin.include_role": {"name": "dns_cutover"}, "vars": role_vars}]}]
     (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
-    result = run_playbook(tmp_path, "localhost,", tmp_path / "play.yml", ["--check"] if check else [], timeout=300)
+    result = run_playbook(tmp_path, "localhost,", tmp_path / "play.yml", ["--check"] if check else [], timeout=300,
+                          background=background)
+    if background:
+        return result
     return result.returncode, result.stdout + result.stderr
 
 
@@ -144,6 +147,38 @@ def test_secondary_stopped_during_the_switch_is_reported_and_the_snapshot_kept(t
     rc, out = run_stage(tmp_path, "switch")
     assert rc == 0 and unchanged(out), out
     assert at_names("dns_cutover-ns2") == at_names("dns_cutover-ns1")
+    assert ("greenlight.coop.test.", "300", "CNAME", "gl.newcoop.test.") in at_names("dns_cutover-ns2")
+
+
+def test_a_switch_not_verified_is_rolled_back_at_once_when_asked(tmp_path):
+    """As 40-cutover runs it (dns_cutover_rollback_on_failure): the secondary is frozen while the switch
+    is sent, so the switch cannot be verified; the role puts the snapshot back, verifies that on both
+    nameservers (the secondary thawed as soon as the switch's verification failed) and fails saying so."""
+    rc, out = run_stage(tmp_path, "rollback")
+    assert rc == 0, out
+    assert at_names("dns_cutover-ns1") == before_switch()
+    subprocess.run(["docker", "pause", "dns_cutover-ns2"], check=True)
+    lines = []
+    try:
+        run = run_stage(tmp_path, "switch", background=True, dns_cutover_verify_timeout=10,
+                        dns_cutover_rollback_on_failure=True)
+        for line in run.stdout:
+            lines.append(line)
+            if "not verified within" in line:
+                break
+    finally:
+        subprocess.run(["docker", "unpause", "dns_cutover-ns2"], check=True)
+    # Thawed, it answers the NOTIFYs it missed; a refresh makes it catch up at once.
+    subprocess.run(["docker", "exec", "dns_cutover-ns2", "sh", "-c",
+                    "for i in $(seq 30); do rndc refresh coop.test && exit 0; sleep 0.5; done; exit 1"], check=True)
+    out = "".join(lines) + run.communicate(timeout=300)[0]
+    assert run.returncode != 0, out
+    assert "not verified within 10 s on ns2.coop.test." in out, out
+    assert "The switch was rolled back: coop.test serves the saved records again" in out, out
+    for ns in ("dns_cutover-ns1", "dns_cutover-ns2"):
+        assert at_names(ns) == before_switch(), ns
+    rc, out = run_stage(tmp_path, "switch")  # the cause gone, the same switch goes through
+    assert rc == 0, out
     assert ("greenlight.coop.test.", "300", "CNAME", "gl.newcoop.test.") in at_names("dns_cutover-ns2")
 
 
