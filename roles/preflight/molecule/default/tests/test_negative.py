@@ -63,6 +63,9 @@ CASES = {
         {"allvars": {"preflight_required_secrets": ["lab_bbb_secret", "lab_tsig_secret"],
                      "lab_bbb_secret": "set", "lab_tsig_secret": ""}},
         "Secrets not set for preflight-source: lab_tsig_secret"),
+    "weak BBB shared secret": (
+        {"hostvars": {"preflight-target": {"bbbmig_bbb_secret": "short-secret"}}},
+        "bbbmig_bbb_secret of preflight-target is not a BBB shared secret"),
     "unknown host in recordings map": (
         {"allvars": {"preflight_recordings_map": {"preflight-target": ["old-node-9"]}}},
         "names old-node-9, not in source_bbb"),
