@@ -99,7 +99,8 @@ import hashlib
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.bbb_recordings import done_files, formats_of, processing_ids, recording_dirs, subdirs
+from ansible.module_utils.bbb_recordings import (FORMAT_STATES, done_files, formats_of, processing_ids, recording_dirs,
+                                                 subdirs)
 
 
 def sha256_file(path):

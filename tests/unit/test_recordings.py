@@ -273,3 +273,14 @@ def test_manifest_digest_sees_a_changed_byte_in_full_mode(tree):
 def test_manifest_of_a_missing_tree_is_empty(tmp_path):
     m = manifest_mod.build(str(tmp_path / "none"))
     assert m["exists"] is False and m["recordings"] == {}
+
+
+def test_the_manifest_knows_a_playback_formats_metadata_from_other_files():
+    """library/bbb_recordings_manifest.py reads a format's metadata.xml from metadata_root: only those."""
+    from bbb_recordings_manifest import is_format_metadata
+    rid = "f4ae6fd61e2e95940e2e5a8a246569674c63cb4a-1517234271176"
+    for state in ("published", "unpublished", "deleted"):
+        assert is_format_metadata(f"{state}/presentation/{rid}/metadata.xml")
+    assert not is_format_metadata(f"recording/raw/{rid}/events.xml")
+    assert not is_format_metadata(f"published/presentation/{rid}/shapes.svg")
+    assert not is_format_metadata(f"recording/raw/{rid}/metadata.xml")
