@@ -391,3 +391,22 @@ BEGIN
   GET DIAGNOSTICS n = ROW_COUNT;
   PERFORM report_rows('created', 'role_permissions', n);
 END $$;
+
+-- Site settings, keyed on (setting, provider): want_site_settings holds the
+-- value and timestamps each one must have.
+CREATE FUNCTION write_site_settings() RETURNS void LANGUAGE plpgsql
+  SET search_path = :live, greenlight_data_staging AS $$
+DECLARE
+  n bigint;
+BEGIN
+  UPDATE site_settings t SET value = w.value, updated_at = w.updated_at
+    FROM want_site_settings w
+   WHERE t.setting_id = w.setting_id AND t.provider = w.provider AND t.value IS DISTINCT FROM w.value;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  PERFORM report_rows('updated', 'site_settings', n);
+  INSERT INTO site_settings (setting_id, value, provider, created_at, updated_at)
+  SELECT w.setting_id, w.value, w.provider, w.created_at, w.updated_at FROM want_site_settings w
+   WHERE NOT EXISTS (SELECT 1 FROM site_settings t WHERE t.setting_id = w.setting_id AND t.provider = w.provider);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  PERFORM report_rows('created', 'site_settings', n);
+END $$;

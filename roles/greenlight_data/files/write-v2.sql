@@ -187,25 +187,15 @@ SELECT DISTINCT ON (st.id, (:'provider_map'::jsonb) ->> s.provider)
          WHEN 'RegistrationMethod' THEN coalesce((:'maps'::jsonb) -> 'registration_methods' ->> f.value, 'open')
          WHEN 'ShareRooms' THEN CASE WHEN lower(coalesce(f.value, '')) IN ('true', '1', 't', 'yes') THEN 'true' ELSE 'false' END
          WHEN 'PreuploadPresentation' THEN CASE WHEN lower(coalesce(f.value, '')) IN ('true', '1', 't', 'yes') THEN 'true' ELSE 'false' END
-         ELSE coalesce(f.value, '') END AS value
+         ELSE coalesce(f.value, '') END AS value,
+       now() AS created_at, now() AS updated_at  -- v2 features carry no times of their own
   FROM features f
   JOIN settings s ON s.id = f.setting_id
   JOIN :live.settings st ON st.name = (:'maps'::jsonb) -> 'site_settings' ->> f.name
  WHERE (:'provider_map'::jsonb) ? s.provider
  ORDER BY st.id, (:'provider_map'::jsonb) ->> s.provider, f.id DESC;
 ANALYZE want_site_settings;
-WITH up AS (
-  UPDATE :live.site_settings t SET value = w.value, updated_at = now()
-    FROM want_site_settings w
-   WHERE t.setting_id = w.setting_id AND t.provider = w.provider AND t.value IS DISTINCT FROM w.value
-  RETURNING 1)
-INSERT INTO report SELECT 'updated', 'site_settings', NULL, count(*) FROM up;
-WITH ins AS (
-  INSERT INTO :live.site_settings (setting_id, value, provider, created_at, updated_at)
-  SELECT w.setting_id, w.value, w.provider, now(), now() FROM want_site_settings w
-   WHERE NOT EXISTS (SELECT 1 FROM :live.site_settings t WHERE t.setting_id = w.setting_id AND t.provider = w.provider)
-  RETURNING 1)
-INSERT INTO report SELECT 'created', 'site_settings', NULL, count(*) FROM ins;
+SELECT write_site_settings();
 
 -- 9. Recordings of migrated rooms and their formats (written by shared.sql).
 CREATE UNLOGGED TABLE want_recordings AS

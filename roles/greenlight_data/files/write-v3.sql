@@ -126,18 +126,7 @@ SELECT DISTINCT ON (st.id, (:'provider_map'::jsonb) ->> s.provider)
  WHERE (:'provider_map'::jsonb) ? s.provider
  ORDER BY st.id, (:'provider_map'::jsonb) ->> s.provider, s.updated_at DESC, s.id;
 ANALYZE want_site_settings;
-WITH up AS (
-  UPDATE :live.site_settings t SET value = w.value, updated_at = w.updated_at
-    FROM want_site_settings w
-   WHERE t.setting_id = w.setting_id AND t.provider = w.provider AND t.value IS DISTINCT FROM w.value
-  RETURNING 1)
-INSERT INTO report SELECT 'updated', 'site_settings', NULL, count(*) FROM up;
-WITH ins AS (
-  INSERT INTO :live.site_settings (setting_id, value, provider, created_at, updated_at)
-  SELECT w.setting_id, w.value, w.provider, w.created_at, w.updated_at FROM want_site_settings w
-   WHERE NOT EXISTS (SELECT 1 FROM :live.site_settings t WHERE t.setting_id = w.setting_id AND t.provider = w.provider)
-  RETURNING 1)
-INSERT INTO report SELECT 'created', 'site_settings', NULL, count(*) FROM ins;
+SELECT write_site_settings();
 
 -- Room configurations (per provider: which meeting options members may set),
 -- by (meeting option name, target provider).
