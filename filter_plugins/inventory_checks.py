@@ -67,6 +67,20 @@ def parse_df(output):
     return {"mount": " ".join(fields[5:]), "size_available": int(fields[3])}
 
 
+_BBB_SECRET = re.compile(r"^[A-Za-z0-9]{32,}$")
+
+
+def weak_bbb_secrets(hosts, hostvars):
+    """The hosts among ``hosts`` whose ``bbbmig_bbb_secret`` is set but is not one BBB accepts
+    (at least 32 letters and digits), once each, in order. Names only: never a secret."""
+    weak = []
+    for host in hosts or []:
+        secret = (hostvars.get(host) or {}).get("bbbmig_bbb_secret")
+        if secret is not None and not _BBB_SECRET.match(str(secret)) and host not in weak:
+            weak.append(host)
+    return weak
+
+
 def missing_secrets(values):
     """Names whose value is undefined, None or empty.
 
@@ -81,6 +95,7 @@ class FilterModule:
 
     def filters(self):
         return {
+            "weak_bbb_secrets": weak_bbb_secrets,
             "fqdn_problems": fqdn_problems,
             "group_overlaps": group_overlaps,
             "missing_groups": missing_groups,

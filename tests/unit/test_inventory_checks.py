@@ -5,6 +5,7 @@ from inventory_checks import (
     group_overlaps,
     missing_groups,
     missing_secrets,
+    weak_bbb_secrets,
 )
 
 
@@ -52,3 +53,10 @@ def test_parse_df_reads_the_last_line():
     assert parse_df(out) == {"mount": "/var/big blue", "size_available": 86000000000}
     with pytest.raises(ValueError):
         parse_df("")
+
+
+def test_weak_bbb_secrets_names_hosts_whose_secret_bbb_would_refuse():
+    hostvars = {"old": {"bbbmig_bbb_secret": "short-secret"}, "new": {"bbbmig_bbb_secret": "a1" * 20},
+                "unset": {}, "hex": {"bbbmig_bbb_secret": "0123456789abcdef" * 2}}
+    assert weak_bbb_secrets(["old", "new", "unset", "hex", "old"], hostvars) == ["old"]
+    assert weak_bbb_secrets([], hostvars) == []
