@@ -43,11 +43,11 @@ up() {
   docker network create "$net" >/dev/null
   for c in "$src" "$tgt"; do
     docker run -d --name "$c" --hostname "$c" --network "$net" --cap-add SYS_ADMIN --cgroupns host \
-      -v /sys/fs/cgroup:/sys/fs/cgroup:rw -v /var/cache/bbbmig/apt-archives:/var/cache/apt/archives:rw \
+      -v /sys/fs/cgroup:/sys/fs/cgroup:rw --add-host host.docker.internal:host-gateway -v /var/cache/bbbmig/apt-proxy.conf:/etc/apt/apt.conf.d/01bbbmig-package-cache:ro \
       --tmpfs /run --tmpfs /run/lock -e container=docker --stop-signal SIGRTMIN+3 \
       --label owner=bench "$image" /lib/systemd/systemd >/dev/null
   done
-  for c in "$src" "$tgt"; do  # one after the other: they share the apt archive and its lock
+  for c in "$src" "$tgt"; do  # wait for each to boot
     for _ in $(seq 60); do
       docker exec "$c" systemctl is-system-running --wait 2>/dev/null | grep -Eq 'running|degraded' && break
       sleep 1

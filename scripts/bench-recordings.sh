@@ -46,7 +46,7 @@ docker network inspect "$net" >/dev/null 2>&1 || docker network create --label o
 for c in "$src" "$dst"; do
   docker inspect "$c" >/dev/null 2>&1 || docker run -d --name "$c" --hostname "${c//_/}" --network "$net" \
     --cap-add SYS_ADMIN --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup --tmpfs /run --tmpfs /run/lock \
-    -v /var/cache/bbbmig/apt-archives:/var/cache/apt/archives -e container=docker \
+    --add-host host.docker.internal:host-gateway -v /var/cache/bbbmig/apt-proxy.conf:/etc/apt/apt.conf.d/01bbbmig-package-cache:ro -e container=docker \
     --stop-signal SIGRTMIN+3 "$image" /lib/systemd/systemd >/dev/null
 done
 for c in "$src" "$dst"; do
