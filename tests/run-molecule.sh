@@ -1,18 +1,31 @@
 #!/usr/bin/env bash
-# Run Molecule scenarios one after another: every role's molecule/default and
-# every top-level scenario under molecule/, or the ones named as arguments
-# (e.g. roles/preflight, molecule/migration). Stops at the first failure and
-# prints a summary naming each scenario and its result.
+# Run Molecule scenarios: every role's molecule/default and every top-level
+# scenario under molecule/, or the ones named as arguments (e.g. roles/preflight,
+# molecule/migration). Scenarios run in BBBMIG_MOLECULE_JOBS lanes at once
+# (default 2; they never share containers or networks), the longest first so
+# the lanes end together. After a failure no new scenario starts; the summary
+# names each scenario, its result and time.
 #
-# Environment: MOLECULE_COMMAND (default "test"), BBBMIG_TEST_IMAGE.
+# Environment: MOLECULE_COMMAND (default "test"), BBBMIG_TEST_IMAGE,
+# BBBMIG_MOLECULE_JOBS, BBBMIG_LOG_DIR.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 command=${MOLECULE_COMMAND:-test}
+jobs=${BBBMIG_MOLECULE_JOBS:-2}
 logdir=${BBBMIG_LOG_DIR:-$root/.cache/molecule-logs}
 mkdir -p "$logdir"
 export BBBMIG_TEST_IMAGE=${BBBMIG_TEST_IMAGE:-$(tests/image/build.sh)}
 export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
+
+# Seconds each scenario took on a warm machine, to start the longest first
+# (a scenario missing here starts after these, in name order).
+declare -A typical=(
+  [molecule/migration]=600 [roles/greenlight]=330 [roles/greenlight_data]=255
+  [roles/recordings_sync]=255 [roles/bbb_server]=220 [roles/dns_cutover]=175
+  [roles/coturn]=150 [roles/tls_certificates]=115 [roles/preflight]=105
+  [roles/legacy_redirects]=75 [roles/migration_record]=35
+)
 
 scenarios=()
 if (($#)); then
@@ -24,39 +37,84 @@ else
   for f in molecule/*/molecule.yml; do
     [[ -e "$f" ]] && scenarios+=("molecule/$(basename "$(dirname "$f")")")
   done
+  mapfile -t scenarios < <(for s in "${scenarios[@]}"; do printf '%s %s\n' "${typical[$s]:-0}" "$s"; done |
+    sort -k1,1nr -k2,2 | cut -d' ' -f2)
 fi
-
-results=()
-passed=0 failed=0
 for s in "${scenarios[@]}"; do
   case "$s" in
-    roles/*) dir=$s; name=default; label=${s#roles/} ;;
-    molecule/*) dir=.; name=${s#molecule/}; label=$s ;;
+    roles/*|molecule/*) ;;
     *) echo "unknown scenario '$s': name roles/<role> or molecule/<scenario>" >&2; exit 2 ;;
   esac
-  log="$logdir/${label//\//_}.log"
-  start=$(date +%s)
-  echo "---- molecule $command: $label (log: ${log#"$root"/})"
-  (cd "$dir" && molecule "$command" -s "$name") >"$log" 2>&1
-  rc=$?
-  secs=$(( $(date +%s) - start ))
-  if ((rc == 0)); then
-    passed=$((passed + 1)); results+=("PASS  $label  (${secs} s)")
-    grep -E '^(=+ .*(passed|failed).* =+|.*[0-9]+ passed.*)$' "$log" | tail -n 1
-  else
-    failed=$((failed + 1)); results+=("FAIL  $label  (${secs} s)")
-    echo "---- $label failed (exit $rc); last lines of its log:"
-    tail -n 80 "$log"
-    break
-  fi
 done
 
+label_of() { case "$1" in roles/*) echo "${1#roles/}" ;; *) echo "$1" ;; esac; }
+log_of() { local l; l=$(label_of "$1"); echo "$logdir/${l//\//_}.log"; }
+
+# One scenario; writes "<rc> <seconds>" to its .result file.
+run_one() {
+  local s=$1 dir name log start rc
+  case "$s" in
+    roles/*) dir=$s; name=default ;;
+    molecule/*) dir=.; name=${s#molecule/} ;;
+  esac
+  log=$(log_of "$s")
+  start=$(date +%s)
+  (cd "$dir" && molecule "$command" -s "$name") >"$log" 2>&1
+  rc=$?
+  echo "$rc $(( $(date +%s) - start ))" >"$log.result"
+  return "$rc"
+}
+
+declare -A pid_of=()
+started=() failed_any=0
+next=0
+report() {  # report the scenarios whose lane has ended
+  local s rc secs
+  for s in "${!pid_of[@]}"; do
+    kill -0 "${pid_of[$s]}" 2>/dev/null && continue
+    wait "${pid_of[$s]}"
+    unset "pid_of[$s]"
+    read -r rc secs <"$(log_of "$s").result"
+    if ((rc == 0)); then
+      echo "---- PASS $(label_of "$s") (${secs} s): $(grep -E '[0-9]+ passed' "$(log_of "$s")" | tail -n 1)"
+    else
+      failed_any=1
+      echo "---- FAIL $(label_of "$s") (exit $rc, ${secs} s); last lines of its log:"
+      tail -n 80 "$(log_of "$s")"
+    fi
+  done
+}
+
+while ((next < ${#scenarios[@]})) && ((failed_any == 0)); do
+  if ((${#pid_of[@]} < jobs)); then
+    s=${scenarios[$next]}; next=$((next + 1))
+    rm -f "$(log_of "$s").result"
+    echo "---- molecule $command: $(label_of "$s") (log: $(log_of "$s" | sed "s|^$root/||"))"
+    run_one "$s" &
+    pid_of[$s]=$!
+    started+=("$s")
+  else
+    sleep 2
+  fi
+  report
+done
+while ((${#pid_of[@]})); do sleep 2; report; done
+
+passed=0 failed=0
 echo
 if [[ -n "${BBBMIG_TEST_START:-}" ]]; then
   echo "make test ran $(( $(date +%s) - BBBMIG_TEST_START )) s in all"
 fi
-echo "Molecule summary:"
-printf '  %s\n' "${results[@]}"
-for s in "${scenarios[@]:$((passed + failed))}"; do echo "  SKIP  ${s#roles/}  (not run after a failure)"; done
+echo "Molecule summary ($jobs at a time):"
+for s in "${scenarios[@]}"; do
+  f="$(log_of "$s").result"
+  if [[ " ${started[*]} " == *" $s "* && -f "$f" ]]; then
+    read -r rc secs <"$f"
+    if ((rc == 0)); then passed=$((passed + 1)); echo "  PASS  $(label_of "$s")  (${secs} s)"
+    else failed=$((failed + 1)); echo "  FAIL  $(label_of "$s")  (${secs} s)"; fi
+  else
+    echo "  SKIP  $(label_of "$s")  (not run after a failure)"
+  fi
+done
 echo "molecule: $passed passed, $failed failed"
-((failed == 0))
+((failed == 0 && passed == ${#scenarios[@]}))
