@@ -20,7 +20,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 out=${1:-$root/.cache/bbb-packages-standin}
 # BBB release line -> package version, as BBB numbers its packages (epoch 1).
+# focal-270 is for a lab "old" node (BBB 2.7 on Ubuntu 20.04 in real life).
 releases=(
+  "focal-270 1:2.7.12-1 2.7.12"
   "jammy-300 1:3.0.4-1 3.0.4"
   "noble-400 1:4.0.0-1 4.0.0"
 )

@@ -1,6 +1,7 @@
-"""Bad inputs fail before any change with the input named; a repository key
-that did not sign the repository is refused by apt; a re-run keeps the
-generated secret and never prints it."""
+"""Bad inputs fail before any change with the input named; --check changes
+nothing; a repository key that did not sign the repository is refused by apt;
+no run prints the secret (that a re-run keeps it is the idempotence step's
+changed=0 on bbb-web.properties)."""
 import re
 from functools import partial
 from pathlib import Path
@@ -17,7 +18,7 @@ STATE = ("sha256sum /etc/bigbluebutton/bbb-web.properties /etc/bigbluebutton/rec
          "/etc/default/bigbluebutton-cron-config; ufw status; systemctl is-active bbb-web nginx")
 
 
-def run(tmp_path, overrides):
+def run(tmp_path, overrides, check=False):
     Path(tmp_path).mkdir(parents=True, exist_ok=True)
     hostvars = dict(GOOD["host_vars"][NODE])
     hostvars.pop("bbbmig_verify_facts")
@@ -27,7 +28,7 @@ def run(tmp_path, overrides):
         "target_bbb": {"hosts": {NODE: hostvars}},
         "target_turn": {"hosts": {"bbb_server-mirror": GOOD["host_vars"]["bbb_server-mirror"]}}}}}
     return run_playbook(tmp_path, inventory, ROLE_DIR / "molecule/default/converge.yml",
-                        env=playbook_env(result_format="json"), timeout=600)
+                        ["--check"] if check else [], env=playbook_env(result_format="json"), timeout=600)
 
 
 def secret():
@@ -52,10 +53,16 @@ CASES = {
 }
 
 
+CHECK = "--check with another retention"
+
+
 @pytest.fixture(scope="module")
 def bad_runs(tmp_path_factory):
+    """Every bad case and a --check run, side by side (none may change anything),
+    with the node's state before and after them all."""
     before = container_sh(NODE, STATE)
     jobs = {case: partial(run, tmp_path_factory.mktemp("case"), overrides) for case, (overrides, _) in CASES.items()}
+    jobs[CHECK] = partial(run, tmp_path_factory.mktemp("check"), {"bbb_server_published_days": 45}, check=True)
     return before, side_by_side(jobs, workers=3), container_sh(NODE, STATE)
 
 
@@ -67,8 +74,17 @@ def test_bad_input_fails_before_any_change_naming_the_input(bad_runs, case):
     assert after == before
 
 
-def test_a_key_that_did_not_sign_the_repository_is_refused_then_the_right_one_restores(tmp_path):
-    kept = secret()
+def test_check_mode_reports_the_change_prints_no_secret_and_changes_nothing(bad_runs):
+    before, results, after = bad_runs
+    result = results[CHECK]
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "changed=0" not in output  # the new retention is reported as a change
+    assert secret() not in output
+    assert after == before
+
+
+def test_a_key_that_did_not_sign_the_repository_is_refused(tmp_path):
     wrong = run(tmp_path / "wrong", {"bbb_server_repo_key": "/usr/share/keyrings/debian-archive-keyring.gpg"})
     output = wrong.stdout + wrong.stderr
     assert wrong.returncode != 0, output
@@ -76,10 +92,4 @@ def test_a_key_that_did_not_sign_the_repository_is_refused_then_the_right_one_re
     assert "NO_PUBKEY" in output or "not signed" in output, output  # apt's own words
     assert "Check that bbb_server_repo_key is the key" in output
     assert "Write bbb-web's overrides" not in output  # stopped before configuring
-
-    again = run(tmp_path / "again", {})
-    output = again.stdout + again.stderr
-    assert again.returncode == 0, output
-    assert secret() == kept  # generated once, read back on every run
-    assert kept not in output and kept not in wrong.stdout + wrong.stderr
-    assert "BEGIN PGP PUBLIC KEY BLOCK" in container_sh(NODE, "cat /etc/apt/sources.list.d/bigbluebutton.sources")
+    assert secret() not in output
