@@ -47,7 +47,9 @@ CASES = {
                                "bbb_server_hostname 'bbb' is not a fully qualified hostname"),
     "turn server not qualified": ({"bbb_server_turn_servers": ["turn"]},
                                   "bbb_server_turn_servers: turn is not a fully qualified hostname"),
-    "turn servers without secret": ({"bbbmig_turn_secret": ""}, "bbb_server_turn_secret (bbbmig_turn_secret) must be set"),
+    "turn servers without secret": ({"bbbmig_turn_secret": ""},
+                                    "bbb_server_turn_secret (bbbmig_turn_secret) must be 32 or more letters and digits"),
+    "short turn secret": ({"bbb_server_turn_secret": "Turn5ecret"}, "bbb_server_turn_secret (bbbmig_turn_secret)"),
     "turn port out of range": ({"bbb_server_turn_port": 70000}, "bbb_server_turn_port and bbb_server_turn_tls_port"),
     "other fixed uid": ({"bbb_server_uid": 2002}, "not bbb_server_uid 2002"),
 }
