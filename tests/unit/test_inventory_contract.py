@@ -11,14 +11,14 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "docs/INVENTORY.md"
-VARIABLE = re.compile(r"\bbbmig_[a-z_]*[a-z]\b")
+VARIABLE = re.compile(r"\bbbbmig_[a-z_]*[a-z]\b")
 
 
 def contract():
     """{variable: [roles]} from the table of docs/INVENTORY.md."""
     rows = {}
     for line in CONTRACT.read_text().splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]  # "\|" is a pipe in a cell
         if len(cells) == 4 and cells[0].startswith("`bbbmig_"):
             rows[cells[0].strip("`")] = re.findall(r"`([a-z_]+)`", cells[3])
     return rows
