@@ -93,7 +93,7 @@ def test_turn_servers_default_to_the_target_turn_hosts():
     root = ET.fromstring(xml.content_string)
     values = [arg.get("value") for arg in root.iter("{http://www.springframework.org/schema/beans}constructor-arg")]
     assert "stun:turn.newcoop.test:3478" in values
-    assert "turns:turn.newcoop.test:443?transport=tcp" in values
+    assert "turns:turn.newcoop.test:5349?transport=tcp" in values
     assert "Turn5ecretOfTheLabTurnServer0001" in values
     assert "86400" in values
 
