@@ -1,4 +1,6 @@
 """The lab platform after playbooks/site.yml, checked from outside."""
+import hashlib
+import html
 import json
 import os
 from pathlib import Path
@@ -22,6 +24,19 @@ def phase(name):
     return json.loads((RECORD / f"{name}.json").read_text())
 
 
+def new_psql(sql):
+    """A query on the new Greenlight's database, in its compose `postgres` container."""
+    return lab("lab-new-gl").check_output(
+        "docker exec postgres psql -X -tA -U postgres -d greenlight-v3-production -c " + json.dumps(sql))
+
+
+def bbb_api(call, query, secret):
+    """GET a BBB API call on the new node through its nginx (TLS), signed with ``secret``."""
+    checksum = hashlib.sha256(f"{call}{query}{secret}".encode()).hexdigest()
+    url = f"https://bbb.newcoop.test/bigbluebutton/api/{call}?{query}{'&' if query else ''}checksum={checksum}"
+    return lab("lab-new-bbb").check_output(f"curl -sk --resolve bbb.newcoop.test:443:127.0.0.1 '{url}'")
+
+
 def test_every_phase_finished_ok_and_the_report_says_so():
     report = (RECORD / "report.md").read_text()
     for name in ("00-preflight", "10-provision", "20-presync", "30-members", "40-cutover"):
@@ -33,7 +48,7 @@ def test_every_phase_finished_ok_and_the_report_says_so():
 def test_preflight_discovered_the_old_platform():
     data = phase("00-preflight")["data"]
     old = data["source_bbb"]["lab-old-bbb"]
-    assert old["bbb_version"] == "1:2.7-20"
+    assert old["bbb_version"] == "1:2.7.12-1"  # BBB 2.7 from the lab's repository
     # inventories/lab: 30 recordings, one of them still processing (raw only)
     assert old["recordings"] == 30 and len(old["processing"]) == 1
     assert data["source_greenlight"]["lab-old-gl"]["generation"] == "v2"
@@ -63,20 +78,16 @@ def test_the_migration_key_is_gone_from_the_old_node():
 
 
 def test_members_arrived_on_the_new_greenlight():
-    count = "psql -X -tA -d greenlight_production -c 'SELECT count(*) FROM {}'"
-    new = lab("lab-new-gl")
-    users = int(new.check_output("runuser -u postgres -- " + count.format("users")))
-    rooms = int(new.check_output("runuser -u postgres -- " + count.format("rooms")))
+    users = int(new_psql("SELECT count(*) FROM users"))
+    rooms = int(new_psql("SELECT count(*) FROM rooms"))
     members = phase("40-cutover")["data"]["members"]
     assert users > 0 and rooms > 0
     assert members.get("mismatches", []) == []
 
 
 def test_members_find_their_recordings_with_new_links():
-    new = lab("lab-new-gl")
-    psql = "runuser -u postgres -- psql -X -tA -d greenlight_production -c "
-    listed = int(new.check_output(psql + "'SELECT count(*) FROM recordings'"))
-    elsewhere = int(new.check_output(psql + "\"SELECT count(*) FROM formats WHERE url NOT LIKE 'https://bbb.newcoop.test/%'\""))
+    listed = int(new_psql("SELECT count(*) FROM recordings"))
+    elsewhere = int(new_psql("SELECT count(*) FROM formats WHERE url NOT LIKE 'https://bbb.newcoop.test/%'"))
     members = phase("40-cutover")["data"]["members"]
     # 30 recordings, one still processing: every finished one is listed, or counted as skipped
     skipped = sum(members["skipped"]["recordings"].values())
@@ -94,3 +105,35 @@ def test_old_links_redirect_to_the_new_platform(host):
     rid = "f4ae6fd61e2e95940e2e5a8a246569674c63cb4a-1517234271176"
     play = host.check_output(curl + f"https://bbb.coop.test/playback/presentation/2.3/{rid}")
     assert play == f"301 https://bbb.newcoop.test/playback/presentation/2.3/{rid}"
+
+
+def test_the_new_bbb_api_lists_the_migrated_recordings_with_its_own_secret():
+    secret = "labbbbsecretnotforproduction0123456789abcdef"  # inventories/lab vault_bbb_shared_secret
+    answer = bbb_api("getRecordings", "", secret)
+    assert "<returncode>SUCCESS</returncode>" in answer
+    # 30 recordings on the old node, one still processing (no playback yet): 29 published
+    assert answer.count("<recordID>") == 29
+    assert "bbb.coop.test" not in answer and "https://bbb.newcoop.test/playback/" in answer
+    refused = bbb_api("getRecordings", "", "not-the-secret-" + secret)
+    assert "<messageKey>checksumError</messageKey>" in refused
+
+
+def test_the_new_greenlight_is_healthy():
+    health = lab("lab-new-gl").check_output(
+        "curl -sk -w ' %{http_code}' --resolve meet.newcoop.test:443:127.0.0.1 https://meet.newcoop.test/health_check")
+    assert health == "success 200"
+
+
+def test_an_old_room_link_leads_to_that_room_on_the_new_greenlight(host):
+    gl = address("lab-new-gl")
+    # An old member's room, by its v2 link /b/<uid>, and the room v3 holds under that friendly id.
+    uid = lab("lab-old-gl").check_output(
+        "runuser -u postgres -- psql -X -tA -d greenlight_production -c "
+        "\"SELECT r.uid FROM rooms r JOIN users u ON u.id = r.user_id"
+        " WHERE NOT r.deleted AND NOT u.deleted AND r.name <> '' ORDER BY r.id LIMIT 1\"")
+    name = new_psql(f"SELECT name FROM rooms WHERE friendly_id = '{uid}'")
+    assert uid and name
+    page = host.check_output(
+        f"curl -sfkL --resolve meet.coop.test:443:{gl} --resolve meet.newcoop.test:443:{gl} "
+        f"https://meet.coop.test/b/{uid}")
+    assert f'<h1 class="room-name">{html.escape(name)}</h1>' in page
