@@ -16,7 +16,7 @@ export BBBMIG_TEST_IMAGE=${BBBMIG_TEST_IMAGE:-$(tests/image/build.sh)}
 export BBBMIG_REPO_ROOT=$PWD
 
 mkdir -p .cache
-echo "== bringing up the lab platform (7 containers)"
+echo "== bringing up the lab platform (8 containers)"
 molecule create -s migration >.cache/demo-create.log 2>&1 || { tail -40 .cache/demo-create.log; exit 1; }
 molecule prepare -s migration >.cache/demo-prepare.log 2>&1 || { tail -40 .cache/demo-prepare.log; exit 1; }
 

@@ -37,6 +37,8 @@ work=$(mktemp -d /var/tmp/bbbmig-image.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 rootfs="$work/rootfs"
 
+# Through the host's package cache when it runs (scripts/setup.sh starts it first).
+if (exec 3<>/dev/tcp/127.0.0.1/3142) 2>/dev/null; then export http_proxy=http://127.0.0.1:3142; fi
 include=$(IFS=,; echo "${packages[*]}")
 debootstrap --variant=minbase --include="$include" "$suite" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 || {
   tail -n 40 "$work/debootstrap.log" >&2
@@ -50,12 +52,6 @@ deb $mirror $suite-updates main
 deb ${mirror%/debian}/debian-security $suite-security main
 EOF
 
-# Keep downloaded packages: the test harness mounts one archive cache from the
-# host at /var/cache/apt/archives, so a package is fetched once per machine.
-cat >"$rootfs/etc/apt/apt.conf.d/90bbbmig-keep-debs" <<'EOF'
-Binary::apt::APT::Keep-Downloaded-Packages "true";
-APT::Keep-Downloaded-Packages "true";
-EOF
 cat >"$rootfs/etc/dpkg/dpkg.cfg.d/90bbbmig-nodoc" <<'EOF'
 path-exclude=/usr/share/doc/*
 path-include=/usr/share/doc/*/copyright

@@ -45,6 +45,11 @@ if [[ "${1:-}" == "--ref" ]]; then
   exit 0
 fi
 
+# Scenarios running side by side may ask at once: one builds, the others wait.
+mkdir -p /var/cache/bbbmig
+exec 9>/var/cache/bbbmig/greenlight-standin-build.lock
+flock 9
+
 missing=()
 for n in "${names[@]}"; do
   docker image inspect "$(ref "$n")" >/dev/null 2>&1 || missing+=("$n")
@@ -58,6 +63,9 @@ echo "building ${missing[*]} stand-in images ($recipe_hash)" >&2
 work=$(mktemp -d /var/tmp/bbbmig-greenlight-standin.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 base="$work/base"
+# Through the host's package cache when it runs (scripts/setup.sh): these
+# packages are the ones the scenarios install too, fetched once per machine.
+if (exec 3<>/dev/tcp/127.0.0.1/3142) 2>/dev/null; then export http_proxy=http://127.0.0.1:3142; fi
 debootstrap --variant=minbase "$suite" "$base" "$mirror" >"$work/debootstrap.log" 2>&1 || {
   tail -n 40 "$work/debootstrap.log" >&2
   exit 1
