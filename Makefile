@@ -5,13 +5,14 @@ VENV := $(CURDIR)/.venv
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup test unit lint molecule demo bench bench-recordings bench-members clean
+.PHONY: help setup test unit lint molecule demo bench bench-recordings bench-members status clean
 
 help:
 	@echo "make demo      set up, bring up the lab platform and run a whole migration, start to report"
 	@echo "make test      set up, then unit tests, lint and every Molecule scenario"
 	@echo "make setup     .venv, Docker engine, local test image (idempotent)"
 	@echo "make unit | lint | molecule [SCENARIOS='roles/preflight molecule/migration']"
+	@echo "make status    each phase of the record and the next one to run [INVENTORY=inventories/lab]"
 	@echo "make bench     benchmarks (ratios against plain tools, not tests); one: make bench-recordings | bench-members"
 
 setup:
@@ -43,6 +44,10 @@ bench: setup
 
 bench-recordings bench-members: setup
 	@scripts/bench.sh $(@:bench-%=%)
+
+# Reads the record only (on the controller): changes nothing.
+status:
+	@ansible-playbook -i $(or $(INVENTORY),inventories/lab) playbooks/status.yml
 
 clean:
 	@PATH=$(VENV)/bin:$$PATH molecule destroy -s migration >/dev/null 2>&1 || true
