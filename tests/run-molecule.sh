@@ -23,7 +23,7 @@ export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
 declare -A typical=(
   [molecule/migration]=600 [roles/greenlight]=330 [roles/greenlight_data]=255
   [roles/recordings_sync]=255 [roles/bbb_server]=220 [roles/dns_cutover]=175
-  [roles/coturn]=150 [roles/tls_certificates]=115 [roles/preflight]=105
+  [roles/coturn]=150 [roles/maintenance_mode]=120 [roles/tls_certificates]=115 [roles/preflight]=105
   [roles/legacy_redirects]=75 [roles/migration_record]=35
 )
 
