@@ -137,3 +137,14 @@ def test_an_old_room_link_leads_to_that_room_on_the_new_greenlight(host):
         f"curl -sfkL --resolve meet.coop.test:443:{gl} --resolve meet.newcoop.test:443:{gl} "
         f"https://meet.coop.test/b/{uid}")
     assert f'<h1 class="room-name">{html.escape(name)}</h1>' in page
+
+
+def test_the_old_node_is_frozen_after_the_cutover():
+    freeze = phase("40-cutover")["data"]["freeze"]["lab-old-bbb"]
+    assert freeze["running_at_freeze"] == ["Board meeting"] and freeze["ended"] == ["Board meeting"]
+    secret = "labbbbsecretnotforproduction0123456789abcdef"
+    query = "meetingID=after-cutover&name=Too+late"
+    checksum = hashlib.sha1(f"create{query}{secret}".encode()).hexdigest()
+    answer = lab("lab-old-bbb").check_output(
+        f"curl -sS 'http://127.0.0.1/bigbluebutton/api/create?{query}&checksum={checksum}'")
+    assert "<messageKey>maintenance</messageKey>" in answer
