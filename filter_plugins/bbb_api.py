@@ -1,5 +1,5 @@
 """Calls to a BBB node's API, computed rather than sent: the signed URL of a call
-and the meetings in a getMeetings answer. Tasks send the request (on the node
+and the meetings and recordings in its answers. Tasks send the request (on the node
 itself, to its own bbb-web); these filters only build and read.
 
 BBB's rule: checksum = hex digest of call name + query string + shared secret,
@@ -26,6 +26,18 @@ def bbb_api_url(base, call, params=None, secret="", algorithm="sha1"):
     return f"{base.rstrip('/')}/{call}?{query}{'&' if query else ''}checksum={checksum}"
 
 
+def _answer(answer):
+    """The root of a SUCCESS answer; ValueError naming the failure otherwise."""
+    try:
+        root = ET.fromstring(answer)
+    except ET.ParseError as err:
+        raise ValueError(f"not a BBB API answer: {err}") from err
+    if _text(root, "returncode") != "SUCCESS":
+        raise ValueError(f"the BBB API answered {_text(root, 'returncode', 'nothing')}: "
+                         f"{_text(root, 'messageKey')} {_text(root, 'message')}".strip())
+    return root
+
+
 def _text(node, tag, default=""):
     found = node.find(tag)
     return found.text.strip() if found is not None and found.text else default
@@ -36,13 +48,7 @@ def bbb_meetings(answer):
     participants, moderators, created, password}: what an operator needs to
     decide, and what ending one takes. Raises ValueError on a FAILED answer
     (a wrong secret, say) so that a task never mistakes it for "no meetings"."""
-    try:
-        root = ET.fromstring(answer)
-    except ET.ParseError as err:
-        raise ValueError(f"not a BBB API answer: {err}") from err
-    if _text(root, "returncode") != "SUCCESS":
-        raise ValueError(f"the BBB API answered {_text(root, 'returncode', 'nothing')}: "
-                         f"{_text(root, 'messageKey')} {_text(root, 'message')}".strip())
+    root = _answer(answer)
     meetings = []
     for node in root.iter("meeting"):
         meetings.append({
@@ -56,6 +62,17 @@ def bbb_meetings(answer):
     return meetings
 
 
+def bbb_recordings(answer):
+    """The recordings of a getRecordings answer (XML text), each {id, meeting_id, state,
+    playback: [urls]}, sorted by id. Raises ValueError on a FAILED answer."""
+    recordings = []
+    for node in _answer(answer).iter("recording"):
+        urls = [_text(fmt, "url") for fmt in node.iter("format")]
+        recordings.append({"id": _text(node, "recordID"), "meeting_id": _text(node, "meetingID"),
+                           "state": _text(node, "state"), "playback": [u for u in urls if u]})
+    return sorted(recordings, key=lambda r: r["id"])
+
+
 class FilterModule:
     def filters(self):
-        return {"bbb_api_url": bbb_api_url, "bbb_meetings": bbb_meetings}
+        return {"bbb_api_url": bbb_api_url, "bbb_meetings": bbb_meetings, "bbb_recordings": bbb_recordings}

@@ -4,7 +4,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from bbb_api import bbb_api_url, bbb_meetings
+from bbb_api import bbb_api_url, bbb_meetings, bbb_recordings
 
 SECRET = "0123456789abcdef0123456789abcdef"
 
@@ -64,3 +64,28 @@ def test_no_meetings_is_an_empty_list():
 def test_an_answer_that_is_not_a_success_is_never_read_as_no_meetings(answer, message):
     with pytest.raises(ValueError, match=message):
         bbb_meetings(answer)
+
+
+def test_recordings_are_read_from_a_getrecordings_answer():
+    answer = """<response><returncode>SUCCESS</returncode><recordings>
+      <recording><recordID>b-2</recordID><meetingID>m2</meetingID><state>unpublished</state>
+        <playback><format><type>video</type><url>https://bbb.new.example/playback/video/b-2/</url></format></playback>
+      </recording>
+      <recording><recordID>a-1</recordID><meetingID>m1</meetingID><state>published</state>
+        <playback><format><type>presentation</type><url>https://bbb.new.example/playback/presentation/2.3/a-1</url></format>
+        <format><type>podcast</type><url>https://bbb.new.example/podcast/a-1/audio.ogg</url></format></playback>
+      </recording></recordings></response>"""
+    assert bbb_recordings(answer) == [
+        {"id": "a-1", "meeting_id": "m1", "state": "published",
+         "playback": ["https://bbb.new.example/playback/presentation/2.3/a-1",
+                      "https://bbb.new.example/podcast/a-1/audio.ogg"]},
+        {"id": "b-2", "meeting_id": "m2", "state": "unpublished",
+         "playback": ["https://bbb.new.example/playback/video/b-2/"]},
+    ]
+
+
+def test_a_refused_getrecordings_is_never_read_as_no_recordings():
+    answer = ("<response><returncode>FAILED</returncode><messageKey>checksumError</messageKey>"
+              "<message>Checksums do not match</message></response>")
+    with pytest.raises(ValueError, match="FAILED: checksumError"):
+        bbb_recordings(answer)
