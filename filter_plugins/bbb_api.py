@@ -73,6 +73,15 @@ def bbb_recordings(answer):
     return sorted(recordings, key=lambda r: r["id"])
 
 
+def bbb_recordings_answer(answer):
+    """``{recordings, error}``: bbb_recordings of ``answer``, or the reason it has none."""
+    try:
+        return {"recordings": bbb_recordings(answer), "error": ""}
+    except ValueError as err:
+        return {"recordings": [], "error": str(err)}
+
+
 class FilterModule:
     def filters(self):
-        return {"bbb_api_url": bbb_api_url, "bbb_meetings": bbb_meetings, "bbb_recordings": bbb_recordings}
+        return {"bbb_api_url": bbb_api_url, "bbb_meetings": bbb_meetings, "bbb_recordings": bbb_recordings,
+                "bbb_recordings_answer": bbb_recordings_answer}

@@ -266,6 +266,10 @@ SELECT json_build_object(
      'site_settings', json_build_object('eligible', (SELECT count(*) FROM want_site_settings),
                                 'present', (SELECT count(*) FROM want_site_settings w JOIN :live.site_settings t
                                              ON t.setting_id = w.setting_id AND t.provider = w.provider AND t.value = w.value))),
+  -- A few migrated rooms whose links a check from outside can follow (cutover_verify).
+  'sample_rooms', (SELECT coalesce(json_agg(friendly_id ORDER BY friendly_id), '[]') FROM (
+                     SELECT friendly_id FROM plan_rooms WHERE skip_reason IS NULL
+                      ORDER BY md5(friendly_id) LIMIT 3) s),
   'merges', merges_report(),
   'bulk_loaded', (SELECT coalesce(json_agg(tbl), '[]') FROM bulk_loaded),
   'mismatch_count', (SELECT count(*) FROM mismatches),

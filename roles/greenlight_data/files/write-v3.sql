@@ -251,6 +251,10 @@ SELECT json_build_object(
                                 'present', (SELECT count(*) FROM want_formats w JOIN :live.formats t
                                              ON t.recording_id = w.recording_id AND t.recording_type = w.recording_type
                                             AND t.url = w.url))),
+  -- A few migrated rooms whose links a check from outside can follow (cutover_verify).
+  'sample_rooms', (SELECT coalesce(json_agg(friendly_id ORDER BY friendly_id), '[]') FROM (
+                     SELECT friendly_id FROM plan_rooms WHERE skip_reason IS NULL
+                      ORDER BY md5(friendly_id) LIMIT 3) s),
   'merges', merges_report(),
   'bulk_loaded', (SELECT coalesce(json_agg(tbl), '[]') FROM bulk_loaded),
   'mismatch_count', (SELECT count(*) FROM mismatches),
