@@ -1,6 +1,5 @@
 """The lab platform after playbooks/site.yml, checked from outside."""
 import hashlib
-import html
 import json
 import os
 from pathlib import Path
@@ -133,10 +132,12 @@ def test_an_old_room_link_leads_to_that_room_on_the_new_greenlight(host):
         " WHERE NOT r.deleted AND NOT u.deleted AND r.name <> '' ORDER BY r.id LIMIT 1\"")
     name = new_psql(f"SELECT name FROM rooms WHERE friendly_id = '{uid}'")
     assert uid and name
-    page = host.check_output(
-        f"curl -sfkL --resolve meet.coop.test:443:{gl} --resolve meet.newcoop.test:443:{gl} "
-        f"https://meet.coop.test/b/{uid}")
-    assert f'<h1 class="room-name">{html.escape(name)}</h1>' in page
+    resolve = f"--resolve meet.coop.test:443:{gl} --resolve meet.newcoop.test:443:{gl}"
+    landing = host.check_output(f"curl -sfkL -o /dev/null -w '%{{url_effective}}' {resolve} https://meet.coop.test/b/{uid}")
+    assert landing == f"https://meet.newcoop.test/rooms/{uid}/join"
+    # The join page is v3's single-page application; it reads the room from the public room API.
+    room = json.loads(host.check_output(f"curl -sfk {resolve} https://meet.newcoop.test/api/v1/rooms/{uid}/public.json"))
+    assert room["data"]["name"] == name and room["data"]["friendly_id"] == uid
 
 
 def test_the_old_node_is_frozen_after_the_cutover():

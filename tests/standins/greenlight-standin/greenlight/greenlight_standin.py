@@ -12,15 +12,20 @@ migrations' rows when the database is empty), port 3000, and two answers:
                               pending migration, Redis answers PING, and the
                               SMTP server and BBB answer (each unless its
                               *_HEALTH_CHECK_DISABLED=true); else 500 and why.
-  GET /rooms/<friendly_id>/join
-                              a page carrying the room's name, 404 when no
-                              room has that friendly_id.
+  GET /rooms/<friendly_id>/join (and any other page)
+                              the single-page application's shell, 200
+                              whatever the id, as v3's frontend routes are;
+  GET /api/v1/rooms/<friendly_id>/public(.json)
+                              the room as PublicRoomSerializer renders it
+                              ({"data": {name, friendly_id, owner_name, ...}}),
+                              404 {"errors": ["RecordNotFound"]} when no room
+                              of a `greenlight` account has that friendly_id.
 
 The schema and the rows are tests/greenlight/schema-v3.sql and seed-v3.sql,
 copied into the image.
 """
 import hashlib
-import html
+import json
 import os
 import re
 import smtplib
@@ -37,7 +42,9 @@ import redis
 SQL_DIR = os.environ.get("GREENLIGHT_STANDIN_SQL", "/usr/share/greenlight-standin")
 # The schema version db/schema.rb declares: the last migration must be recorded.
 SCHEMA_VERSION = "20260402000000"
-ROOM_JOIN = re.compile(r"^/rooms/([A-Za-z0-9-]+)/join/?$")
+PUBLIC_ROOM = re.compile(r"^/api/v1/rooms/([^/]+)/public(?:\.json)?$")
+SPA_SHELL = ("<!DOCTYPE html>\n<html><head><title>Greenlight</title></head>"
+             "<body><div id=\"root\"></div></body></html>\n")
 REQUIRED = ("SECRET_KEY_BASE", "DATABASE_URL", "REDIS_URL")
 
 
@@ -156,15 +163,23 @@ def health():
             check()
 
 
-def room_name(friendly_id):
+def public_room(friendly_id):
+    """The room's public fields, or None (v3 finds rooms of the request's provider only)."""
     conn = connect()
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT name FROM rooms WHERE friendly_id = %s", (friendly_id,))
+            cur.execute("SELECT r.name, r.friendly_id, u.name, u.id FROM rooms r JOIN users u ON u.id = r.user_id"
+                        " WHERE r.friendly_id = %s AND u.provider = 'greenlight'", (friendly_id,))
             row = cur.fetchone()
-            return row[0] if row else None
+            if not row:
+                return None
+            cur.execute("SELECT user_id FROM shared_accesses s JOIN rooms r ON r.id = s.room_id"
+                        " WHERE r.friendly_id = %s ORDER BY user_id", (friendly_id,))
+            shared = [str(r[0]) for r in cur.fetchall()]
     finally:
         conn.close()
+    return {"name": row[0], "friendly_id": row[1], "owner_name": row[2], "owner_id": str(row[3]),
+            "owner_avatar": None, "shared_user_ids": shared}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -189,17 +204,18 @@ class Handler(BaseHTTPRequestHandler):
                 return
             self.answer(200, "success")
             return
-        match = ROOM_JOIN.match(path)
+        match = PUBLIC_ROOM.match(path)
         if match:
-            name = room_name(match.group(1))
-            if name is None:
-                self.answer(404, "Room not found")
+            room = public_room(urllib.parse.unquote(match.group(1)))
+            if room is None:
+                self.answer(404, json.dumps({"errors": ["RecordNotFound"]}), "application/json; charset=utf-8")
                 return
-            self.answer(200, f"<!DOCTYPE html>\n<html><head><title>{html.escape(name)} | Greenlight</title></head>"
-                             f"<body><h1 class=\"room-name\">{html.escape(name)}</h1></body></html>\n",
-                        "text/html; charset=utf-8")
+            self.answer(200, json.dumps({"data": room}), "application/json; charset=utf-8")
             return
-        self.answer(404, "Not Found")
+        if path.startswith("/api/"):
+            self.answer(404, json.dumps({"errors": ["RecordNotFound"]}), "application/json; charset=utf-8")
+            return
+        self.answer(200, SPA_SHELL, "text/html; charset=utf-8")
 
     def log_message(self, format, *args):  # noqa: A002 - http.server's signature
         log(f"{self.address_string()} {format % args}")

@@ -93,14 +93,17 @@ def test_the_database_holds_the_v3_schema_and_its_seeds():
     assert sql("SELECT count(*) FROM rooms_configurations") == "10"
 
 
-def test_a_room_is_served_at_its_join_link():
+def test_a_room_is_served_by_the_public_room_api_and_its_join_page_loads():
     friendly_id = f"tst-{uuid.uuid4().hex[:3]}-{uuid.uuid4().hex[:3]}-{uuid.uuid4().hex[:3]}"
     name = f"Lab room {friendly_id}"
-    sql("INSERT INTO rooms (name, friendly_id, meeting_id, created_at, updated_at) "
-        f"VALUES ('{name}', '{friendly_id}', '{uuid.uuid4().hex}', now(), now())")
-    code, body = https(f"/rooms/{friendly_id}/join")
-    assert code == 200 and f"<h1 class=\"room-name\">{name}</h1>" in body, body
-    assert https("/rooms/no-such-room-here/join")[0] == 404
+    sql("INSERT INTO rooms (user_id, name, friendly_id, meeting_id, created_at, updated_at) "
+        f"SELECT id, '{name}', '{friendly_id}', '{uuid.uuid4().hex}', now(), now() FROM users "
+        "WHERE provider = 'greenlight' ORDER BY created_at LIMIT 1")
+    code, body = https(f"/api/v1/rooms/{friendly_id}/public.json")
+    assert code == 200 and json.loads(body)["data"]["name"] == name, body
+    assert https("/api/v1/rooms/no-such-room-here/public.json")[0] == 404
+    code, body = https(f"/rooms/{friendly_id}/join")  # v3's single-page application, whatever the id
+    assert code == 200 and '<div id="root"></div>' in body, body
 
 
 def test_the_first_administrator_is_what_rake_admin_create_saves():
