@@ -20,7 +20,7 @@ def run_phase(tmp_path, requires):
         "vars": {"migration_record_action": "start", "migration_record_phase": "40-cutover",
                  "migration_record_requires": requires}}]}]
     (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
-    inventory = {"all": {"hosts": {"migration-record": {
+    inventory = {"all": {"hosts": {"migration_record-controller": {
         "ansible_connection": "community.docker.docker", "migration_record_dir": "/srv/records/lab"}}}}
     return run_playbook(tmp_path, inventory, tmp_path / "play.yml", timeout=300)
 
@@ -34,8 +34,11 @@ def test_a_phase_out_of_order_is_refused_and_writes_nothing(host, tmp_path):
 
 def test_report_lists_every_phase_and_the_recorded_data(host):
     md = host.file("/srv/records/lab/report.md").content_string
-    assert "| 00-preflight | ok |" in md
-    assert "| 40-cutover | not run |" in md
+    assert "| 00-preflight: Checks and discovery of the old platform | ok |" in md
+    assert "| 40-cutover: The cutover | not run yet |" in md
+    # data the report has no words for is shown as it is, keys made readable
     assert "| recordings | 3 |" in md
+    assert "- **Members could not use the platform:** not run yet" in md
     html = host.file("/srv/records/lab/report.html").content_string
     assert '<td class="ok">ok</td>' in html and "<th>recordings</th><td>3</td>" in html
+    assert host.file("/srv/records/lab/report.html").mode == 0o600
