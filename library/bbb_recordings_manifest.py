@@ -12,6 +12,21 @@ description:
   - C(mode=fast) digests sizes and modification times; C(mode=full) hashes
     every file (sha256). With C(detail=true) the per-file manifest is returned
     too, for comparison between two hosts.
+  - With I(cache) set, C(mode=full) keeps every file's sha256 in a cache file
+    (outside the tree, mode 0600, owned by the user running the module) keyed
+    by path, device, inode, size, mtime and ctime (nanoseconds): a file whose
+    key is unchanged takes its hash from the cache without being read, any
+    other file is hashed and its entry renewed. The kernel sets ctime on every
+    change of content or metadata and user space cannot set it, so an unchanged
+    key means no write through the filesystem since the hash was taken. A
+    cache file that is not a regular file of this user with mode 0600, cannot
+    be parsed, has another format or version, or was written on another
+    machine (C(/etc/machine-id)) is ignored whole; malformed entries are
+    dropped one by one. A file changed less than two seconds before it was
+    hashed, or while it was read, is not cached (timestamps are coarse).
+    Entries of vanished paths are dropped. The cache file is written by
+    replacing it atomically, never in check mode, and is the module's only
+    write.
   - Recordings recorded or archived without any playback format yet (in
     any state, deleted included) are still being processed, by the one
     definition preflight shares (module_utils/bbb_recordings.py); with
@@ -50,6 +65,11 @@ options:
     description: Return the per-file manifest in C(files).
     type: bool
     default: false
+  cache:
+    description:
+      - Path of the hash cache (see the description); unset, every file is
+        hashed in C(mode=full). Must lie outside I(path) and I(metadata_root).
+    type: path
   metadata_root:
     description:
       - Read every C(metadata.xml) of a playback format from this tree instead
@@ -93,10 +113,26 @@ count:
   description: Number of listed recordings.
   type: int
   returned: always
+hashed:
+  description: Files read and hashed (mode=full).
+  type: int
+  returned: always
+cached:
+  description: Files whose sha256 came from the cache, their key unchanged (mode=full with cache).
+  type: int
+  returned: always
+cache_ignored:
+  description: Why an existing cache file was not trusted (null when it was, or there was none).
+  type: str
+  returned: always
 """
 
 import hashlib
+import json
 import os
+import stat
+import tempfile
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.bbb_recordings import (FORMAT_STATES, done_files, formats_of, processing_ids, recording_dirs,
@@ -105,11 +141,148 @@ from ansible.module_utils.bbb_recordings import (FORMAT_STATES, done_files, form
 
 def sha256_file(path):
     """Hex sha256 of a file's content."""
+    return _hash_open(path)[0]
+
+
+def _hash_open(path):
+    """(hex sha256, stat before the read, stat after the read) of a file, from one open descriptor."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
+        before = os.fstat(handle.fileno())
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    return digest.hexdigest()
+        after = os.fstat(handle.fileno())
+    return digest.hexdigest(), before, after
+
+
+CACHE_FORMAT = "bbbmig-recordings-manifest-cache"
+CACHE_VERSION = 1
+# A file changed this recently before its hash was taken is not cached: a
+# second change within the same timestamp tick would leave its key unchanged.
+RACY_NS = 2 * 10**9
+HEX64 = frozenset("0123456789abcdef")
+
+
+def file_key(st):
+    """What must be unchanged for a cached hash to stand: device, inode, size, mtime and ctime in ns."""
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def machine_id():
+    try:
+        with open("/etc/machine-id", encoding="ascii") as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
+def _valid_entry(value):
+    return (isinstance(value, list) and len(value) == 6
+            and all(type(v) is int and v >= 0 for v in value[:5])
+            and isinstance(value[5], str) and len(value[5]) == 64 and set(value[5]) <= HEX64)
+
+
+class HashCache:
+    """sha256 of files keyed by path and (device, inode, size, mtime_ns, ctime_ns); see DOCUMENTATION."""
+
+    def __init__(self, path):
+        self.path = path
+        self.entries = {}
+        self.seen = set()
+        self.hashed = 0
+        self.cached = 0
+        self.ignored = None
+        self.dirty = False
+
+    def load(self):
+        """Read the cache file; anything that cannot be trusted is ignored (whole file or entry)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+        except FileNotFoundError:
+            return self
+        except OSError as err:
+            return self._ignore(f"cannot be opened ({err.strerror})")
+        with os.fdopen(fd, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077:
+                return self._ignore("not a regular file of this user with mode 0600")
+            try:
+                data = json.loads(handle.read())
+            except ValueError:
+                return self._ignore("not a readable cache (bad JSON)")
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("version") != CACHE_VERSION:
+            return self._ignore("another format or version")
+        if data.get("machine_id") != machine_id():
+            return self._ignore("written on another machine")
+        entries = data.get("entries")
+        if not isinstance(entries, dict):
+            return self._ignore("no entries")
+        for path, value in entries.items():
+            if isinstance(path, str) and path.startswith("/") and _valid_entry(value):
+                self.entries[path] = value
+            else:
+                self.dirty = True
+        return self
+
+    def _ignore(self, why):
+        self.ignored = why
+        self.entries = {}
+        self.dirty = True
+        return self
+
+    def sha256(self, path, st):
+        """The hex sha256 of ``path`` whose stat is ``st``: from the cache if its key is unchanged, else read."""
+        self.seen.add(path)
+        key = file_key(st)
+        entry = self.entries.get(path)
+        if entry is not None and entry[:5] == key:
+            self.cached += 1
+            return entry[5]
+        start = time.time_ns()
+        digest, before, after = _hash_open(path)
+        self.hashed += 1
+        self.dirty = True
+        if (file_key(before) == key and file_key(after) == key
+                and max(st.st_mtime_ns, st.st_ctime_ns) < start - RACY_NS):
+            self.entries[path] = key + [digest]
+        else:
+            self.entries.pop(path, None)
+        return digest
+
+    def prune(self):
+        """Drop the entries of paths that no longer exist (those not seen in this walk are checked)."""
+        for path in [p for p in self.entries if p not in self.seen]:
+            try:
+                os.lstat(path)
+            except OSError:
+                del self.entries[path]
+                self.dirty = True
+
+    def save(self):
+        """Replace the cache file atomically (0600); a no-op when nothing changed."""
+        self.prune()
+        if not self.dirty:
+            return False
+        directory = os.path.dirname(self.path)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".recordings-manifest-cache.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                json.dump({"format": CACHE_FORMAT, "version": CACHE_VERSION, "machine_id": machine_id(),
+                           "entries": self.entries}, handle, separators=(",", ":"))
+            os.replace(tmp, self.path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        self.dirty = False
+        return True
+
+
+def inside(path, root):
+    """Whether ``path`` is ``root`` or below it."""
+    path, root = os.path.realpath(path), os.path.realpath(root)
+    return path == root or path.startswith(root.rstrip("/") + "/")
 
 
 def recording_paths(root, states, formats):
@@ -143,17 +316,38 @@ def recording_paths(root, states, formats):
 
 
 def walk_files(root, rel):
-    """Relative paths of the regular files at or below ``rel``."""
+    """(relative path, lstat) of the regular files at or below ``rel``, sorted; links are left out.
+
+    One lstat a file: directory entries' types come from the directory itself."""
     top = os.path.join(root, rel)
-    if os.path.isfile(top) and not os.path.islink(top):
-        return [rel]
+    try:
+        st = os.lstat(top)
+    except OSError:
+        return []
+    if stat.S_ISREG(st.st_mode):
+        return [(rel, st)]
+    if not stat.S_ISDIR(st.st_mode):
+        return []
     out = []
-    for current, dirs, files in os.walk(top):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(current, name)
-            if os.path.isfile(path) and not os.path.islink(path):
-                out.append(os.path.relpath(path, root))
+    stack = [top]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as entries:
+                listed = list(entries)
+        except OSError:
+            continue
+        dirs = []
+        for entry in listed:
+            if entry.is_dir(follow_symlinks=False):
+                dirs.append(entry.path)
+            elif entry.is_file(follow_symlinks=False):
+                try:
+                    out.append((os.path.relpath(entry.path, root), entry.stat(follow_symlinks=False)))
+                except FileNotFoundError:
+                    continue
+        stack.extend(sorted(dirs, reverse=True))
+    out.sort(key=lambda item: item[0])
     return out
 
 
@@ -163,10 +357,11 @@ def is_format_metadata(rel):
 
 
 def build(root, mode="fast", formats=(), include_deleted=False, only_finished=True, ids=None,
-          detail=False, metadata_root=None):
-    """The manifest of the tree at ``root`` (see DOCUMENTATION)."""
+          detail=False, metadata_root=None, cache=None):
+    """The manifest of the tree at ``root`` (see DOCUMENTATION); ``cache`` a loaded HashCache or None."""
     states = ("published", "unpublished") + (("deleted",) if include_deleted else ())
-    result = {"exists": os.path.isdir(root), "recordings": {}, "processing": [], "bytes": 0, "count": 0}
+    result = {"exists": os.path.isdir(root), "recordings": {}, "processing": [], "bytes": 0, "count": 0,
+              "hashed": 0, "cached": 0, "cache_ignored": cache.ignored if cache else None}
     if detail:
         result["files"] = {}
     if not result["exists"]:
@@ -189,14 +384,21 @@ def build(root, mode="fast", formats=(), include_deleted=False, only_finished=Tr
         files = {}
         total = 0
         for rel in item["paths"]:
-            for frel in walk_files(root, rel):
-                base = metadata_root if metadata_root and is_format_metadata(frel) else root
-                path = os.path.join(base, frel)
-                try:
-                    st = os.stat(path)
-                except FileNotFoundError:
-                    continue
-                content = sha256_file(path) if mode == "full" else None
+            for frel, st in walk_files(root, rel):
+                path = os.path.join(root, frel)
+                if metadata_root and is_format_metadata(frel):
+                    path = os.path.join(metadata_root, frel)
+                    try:
+                        st = os.stat(path)
+                    except FileNotFoundError:
+                        continue
+                content = None
+                if mode == "full":
+                    if cache is not None:
+                        content = cache.sha256(os.path.abspath(path), st)
+                    else:
+                        content = sha256_file(path)
+                        result["hashed"] += 1
                 files[frel] = [st.st_size, int(st.st_mtime), content]
                 total += st.st_size
         for frel in sorted(files):
@@ -216,6 +418,8 @@ def build(root, mode="fast", formats=(), include_deleted=False, only_finished=Tr
             result["files"][rid] = files
         result["bytes"] += total
     result["count"] = len(result["recordings"])
+    if cache is not None:
+        result["hashed"], result["cached"] = cache.hashed, cache.cached
     return result
 
 
@@ -232,14 +436,29 @@ def main():
             "ids": {"type": "list", "elements": "str"},
             "detail": {"type": "bool", "default": False},
             "metadata_root": {"type": "path"},
+            "cache": {"type": "path"},
         },
         supports_check_mode=True,
     )
     p = module.params
     if p["must_exist"] and not os.path.isdir(p["path"]):
         module.fail_json(msg=f"{p['path']} is not a directory on this host: no recordings to copy from here.")
+    cache = None
+    if p["cache"] and p["mode"] == "full":
+        for tree in (p["path"], p["metadata_root"]):
+            if tree and inside(p["cache"], tree):
+                module.fail_json(msg=f"The hash cache {p['cache']} lies inside {tree}: put it outside the recording "
+                                     "trees (the source's tree is never written).")
+        cache = HashCache(p["cache"]).load()
     result = build(p["path"], p["mode"], p["formats"], p["include_deleted"], p["only_finished"],
-                   p["ids"], p["detail"], p["metadata_root"])
+                   p["ids"], p["detail"], p["metadata_root"], cache)
+    if cache is not None and not module.check_mode:
+        try:
+            cache.save()
+        except OSError as err:
+            module.warn(f"The hash cache {p['cache']} could not be written ({err}): the next full pass hashes "
+                        "every file again.")
+    # The cache is bookkeeping of this module, not state it manages: never reported as a change.
     module.exit_json(changed=False, **result)
 
 
