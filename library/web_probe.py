@@ -13,6 +13,8 @@ description:
     certificate is not trusted, not valid for the name or expires within O(min_cert_days), or the final
     status is not in O(expect_status).
   - Read-only: a GET changes nothing, so it runs the same in check mode.
+  - The value of a C(checksum) query parameter (a signed BBB API call's, as good as the secret for that
+    call) is never put in a message: Ansible prints a failed task's message even under no_log.
 options:
   url: {type: str, required: true, description: The https URL to ask.}
   nameservers:
@@ -40,6 +42,7 @@ json: {type: raw, returned: when the final answer is JSON, description: The pars
 import datetime
 import http.client
 import json
+import re
 import socket
 import ssl
 from urllib.parse import urljoin, urlsplit
@@ -54,6 +57,12 @@ except ImportError:  # pragma: no cover - reported by the module at run time
     HAS_DNS = False
 
 REDIRECTS = {301, 302, 303, 307, 308}
+CHECKSUM = re.compile(r"(?<=[?&]checksum=)[^&#]*")
+
+
+def shown(url):
+    """``url`` as a message may name it: a signed call's checksum hidden."""
+    return CHECKSUM.sub("(hidden)", url)
 
 
 class ProbeError(Exception):
@@ -110,7 +119,7 @@ def get_once(url, address, context, timeout, body_limit):
     """One GET of ``url`` sent to ``address``: (status, headers, body bytes, certificate summary)."""
     parts = urlsplit(url)
     if parts.scheme != "https":
-        raise ProbeError(f"{url} is not an https URL: members' links must stay on TLS")
+        raise ProbeError(f"{shown(url)} is not an https URL: members' links must stay on TLS")
     host, port = parts.hostname, parts.port or 443
     try:
         raw = socket.create_connection((address, port), timeout=timeout)
@@ -149,7 +158,7 @@ def probe(url, nameservers=(), dns_port=53, ca_file=None, follow=5, expect_statu
     while True:
         host = urlsplit(current).hostname
         if not host:
-            raise ProbeError(f"{current!r} has no host name")
+            raise ProbeError(f"{shown(current)!r} has no host name")
         address = resolve(host, list(nameservers), dns_port, timeout)[0]
         status, headers, body, cert = get_once(current, address, context, timeout, body_limit)
         location = headers.get("Location") or headers.get("location")
@@ -169,8 +178,8 @@ def probe(url, nameservers=(), dns_port=53, ca_file=None, follow=5, expect_statu
         except ValueError:
             pass
     if status not in expect_status:
-        route = " -> ".join(f"{h['url']} ({h['status']})" for h in hops)
-        raise ProbeError(f"{url} ends with status {status}, not {' or '.join(map(str, expect_status))}: {route}")
+        route = " -> ".join(f"{shown(h['url'])} ({h['status']})" for h in hops)
+        raise ProbeError(f"{shown(url)} ends with status {status}, not {' or '.join(map(str, expect_status))}: {route}")
     return result
 
 
