@@ -58,9 +58,10 @@ def expected_figures():
 class Figures(HTMLParser):
     """{data-figure: (data-value, text)} and every attribute that could load something."""
 
-    def __init__(self):
+    def __init__(self, html):
         super().__init__()
-        self.figures, self.links, self.tags, self._open = {}, [], set(), []
+        self.html, self.figures, self.links, self.tags, self._open = html, {}, [], set(), []
+        self.feed(html)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -86,9 +87,14 @@ class Figures(HTMLParser):
 
 @pytest.fixture(scope="module")
 def dom():
-    parser = Figures()
-    parser.feed(in_container(*CHROMIUM, "--dump-dom", f"file://{REPORT}").decode())
-    return parser
+    return Figures(in_container(*CHROMIUM, "--dump-dom", f"file://{REPORT}").decode())
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    """One load of the report with a screenshot and a net log: (PNG bytes, page's requests)."""
+    requests = page_requests(REPORT, "--screenshot=/tmp/report.png", "--window-size=1280,1600")
+    return in_container("cat", "/tmp/report.png"), requests
 
 
 def test_summary_figures_in_the_dom_equal_the_record(dom):
@@ -102,7 +108,7 @@ def test_summary_figures_in_the_dom_equal_the_record(dom):
 
 
 def test_the_dom_shows_what_needs_a_human_and_phases_not_run(dom):
-    html = in_container(*CHROMIUM, "--dump-dom", f"file://{REPORT}").decode()
+    html = dom.html
     raw_at_risk = sum(t["raw_at_risk"] for t in RECORD["20-presync"]["data"]["targets"].values())
     assert f"{raw_at_risk} recordings' raw data" in html
     assert "60-decommission: Old platform retired" in html and "Not run yet." in html
@@ -146,20 +152,17 @@ def png_pixels(data):
     return width, height, colours
 
 
-def test_the_report_renders_to_a_screenshot_that_is_not_blank():
-    in_container("rm", "-f", "/tmp/report.png")
-    in_container(*CHROMIUM, "--screenshot=/tmp/report.png", "--window-size=1280,1600", f"file://{REPORT}")
-    width, height, colours = png_pixels(in_container("cat", "/tmp/report.png"))
+def test_the_report_renders_to_a_screenshot_that_is_not_blank(loaded):
+    width, height, colours = png_pixels(loaded[0])
     assert (width, height) == (1280, 1600)
     # text, the summary's cards, the green of passed checks...: a blank page has one colour
     assert len(colours) > 20, len(colours)
 
 
-def page_requests(page):
+def page_requests(page, *options):
     """URLs the page itself asked for (not chromium's own background services), from a net log."""
-    in_container("rm", "-f", "/tmp/net.json")
-    in_container(*CHROMIUM, "--log-net-log=/tmp/net.json", "--screenshot=/tmp/net.png",
-                 "--window-size=800,600", f"file://{page}")
+    in_container("rm", "-f", "/tmp/net.json", "/tmp/report.png")
+    in_container(*CHROMIUM, "--log-net-log=/tmp/net.json", *(options or ("--dump-dom",)), f"file://{page}")
     log = json.loads(in_container("cat", "/tmp/net.json"))
     start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
     # a job's start names its URL and who asked: "not an origin" for chromium itself
@@ -168,12 +171,12 @@ def page_requests(page):
             and e["params"]["initiator"] != "not an origin"]
 
 
-def test_the_report_loads_nothing_from_outside(dom):
+def test_the_report_loads_nothing_from_outside(dom, loaded):
     # the detector catches a page that loads an image from elsewhere...
     in_container("sh", "-c", "printf '<p>x</p><img src=\"https://example.org/x.png\">' > /tmp/leaky.html")
     assert "https://example.org/x.png" in page_requests("/tmp/leaky.html")
     # ...and the report asks for nothing but itself
-    assert [u for u in page_requests(REPORT) if not u.startswith("file:")] == []
+    assert [u for u in loaded[1] if not u.startswith("file:")] == []
     # statically: no element that loads, links only within the document
     assert not dom.tags & {"script", "link", "img", "iframe", "object", "embed", "image", "use"}
     assert [link for link in dom.links if link[1] != "href" or not link[2].startswith("#")] == []
