@@ -143,7 +143,7 @@ phase() {  # label: rounds of cached, nocache and byhand, each after its own fre
   for ((r = 1; r <= runs; r++)); do
     change; drop_caches; t0=$(now); role "$label-cached-$r"; s=$(since "$t0"); times[${label}_cached]+="$s "
     echo "  $label round $r: final pass, cache on   ${s}s"
-    change; drop_caches; t0=$(now); role "$label-nocache-$r" -e recordings_sync_hash_cache=false; s=$(since "$t0")
+    change; drop_caches; t0=$(now); role "$label-nocache-$r" -e '{"recordings_sync_hash_cache": false}'; s=$(since "$t0")
     times[${label}_nocache]+="$s "
     echo "  $label round $r: final pass, cache off  ${s}s"
     plain_sync  # the by-hand copy's own presync
@@ -159,6 +159,9 @@ t0=$(now); role first; first=$(since "$t0")
 plain_sync
 c1=$(corpus)
 echo "corpus: $c1; first run ${first}s"
+profile first | awk -F'\t' '/Copy the recordings from the sources/ {d += $1; next}
+  /manifest/ {m += $1; next} /Gathering Facts/ {f += $1; next} {o += $1; n++}
+  END {printf "  first run grouped: copy driver %.1fs, manifests %.1fs, fact gathering %.1fs, %d other tasks %.1fs\n", d, m, f, n, o}'
 phase one
 
 echo "doubling the untouched part: $count more recordings, about $size"
