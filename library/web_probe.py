@@ -69,6 +69,19 @@ class ProbeError(Exception):
     """A check that failed, with the reason an operator can act on."""
 
 
+def nameserver_address(server):
+    """A nameserver given by name (bbbmig_dns_server may be one) as the address to ask."""
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in server else socket.AF_INET, server)
+        return server
+    except OSError:
+        pass
+    try:
+        return socket.getaddrinfo(server, 53, proto=socket.IPPROTO_UDP)[0][4][0]
+    except socket.gaierror as err:
+        raise ProbeError(f"nameserver {server} does not resolve on the controller: {err}") from err
+
+
 def resolve(host, nameservers, port=53, timeout=5.0):
     """The sorted addresses of ``host``: from each of ``nameservers`` (all must agree), or the system's."""
     try:
@@ -84,7 +97,7 @@ def resolve(host, nameservers, port=53, timeout=5.0):
     answers = {}
     for server in nameservers:
         resolver = dns.resolver.Resolver(configure=False)
-        resolver.nameservers = [server]
+        resolver.nameservers = [nameserver_address(server)]
         resolver.port = port
         resolver.lifetime = timeout
         found = set()

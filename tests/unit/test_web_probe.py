@@ -139,3 +139,10 @@ def test_nameservers_that_disagree_are_named(monkeypatch):
     with pytest.raises(ProbeError, match="disagree on meet.example: 192.0.2.1 says 198.51.100.7; 192.0.2.2 says 203.0.113.9"):
         web_probe.resolve("meet.example", ["192.0.2.1", "192.0.2.2"])
     assert web_probe.resolve("198.51.100.7", ["192.0.2.1"]) == ["198.51.100.7"]  # an address is taken as it is
+
+
+def test_a_nameserver_given_by_name_is_asked_at_its_address():
+    assert web_probe.nameserver_address("localhost") in ("127.0.0.1", "::1")
+    assert web_probe.nameserver_address("192.0.2.53") == "192.0.2.53"
+    with pytest.raises(ProbeError, match="nameserver no-such-name.invalid does not resolve"):
+        web_probe.nameserver_address("no-such-name.invalid")
