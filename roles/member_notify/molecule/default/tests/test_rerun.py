@@ -93,3 +93,35 @@ def test_interrupted_run_then_rerun_tells_each_member_once(tmp_path):
     assert all(final.get(name, 0) <= 1 for name in unknown), (final, output)
     assert not NEVER & set(final)
     assert all(final.get(name) == after_kill.get(name) for name in after_kill), "a member told before the kill got another"
+
+
+def test_run_refused_while_a_killed_plays_module_still_sends(tmp_path):
+    """Killing ansible-playbook (its process group, as closing the terminal would) leaves its worker
+    and the module running (workers call setsid): a re-run then must refuse, not mail the same members."""
+    clear_mailboxes()
+    record = tmp_path / "record"
+    (tmp_path / "first").mkdir()
+    # 8 a minute: the orphaned module is still sending (for 40 s) when the second run reads the ledger.
+    first = run_role(tmp_path / "first", record, popen=True, member_notify_rate_per_minute=8)
+    deadline = time.monotonic() + 120
+    while sum(counts().values()) < 1 and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert first.poll() is None, "the first run ended before it could be killed: " + first.stdout.read()
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+
+    (tmp_path / "second").mkdir()
+    second = run_role(tmp_path / "second", record)
+    output = second.stdout + second.stderr
+    assert second.returncode != 0 and "is held by another run that is still sending" in output, output
+
+    ledger = record / "50-notify.ledger.jsonl"
+    deadline = time.monotonic() + 120
+    while ledger.read_text().count('"state": "sent"') < len(ELIGIBLE) and time.monotonic() < deadline:
+        time.sleep(1)
+    time.sleep(1)  # the orphaned module lets go of the ledger as it ends
+    (tmp_path / "third").mkdir()
+    third = run_role(tmp_path / "third", record)
+    output = third.stdout + third.stderr
+    assert third.returncode == 0 and re.search(r"already_told['\"]?: 6\b", output), output
+    assert delivered() == {name: 1 for name in ELIGIBLE}
