@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bbbmig_testing import assert_refused, container_sh, playbook_env, run_playbook
+from bbbmig_testing import assert_refused, container_sh, playbook_env, run_playbook, side_by_side
 
 ROLE_DIR = Path(__file__).resolve().parents[3]
 NODE = "decommission-node"
@@ -48,7 +48,7 @@ def state():
     return container_sh(NODE, NODE_STATE, shell="bash") + container_sh(ARCHIVE, ARCHIVE_STATE)
 
 
-def run(tmp_path, check=False, **overrides):
+def run(tmp_path, check=False, playbook=ROLE_DIR / "molecule/default/converge.yml", extra=(), **overrides):
     Path(tmp_path).mkdir(parents=True, exist_ok=True)
     hostvars = dict(NODE_VARS)
     hostvars.pop("bbbmig_verify_facts")
@@ -58,8 +58,8 @@ def run(tmp_path, check=False, **overrides):
     archive = {"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"}
     inventory = {"all": {"children": {"source_bbb": {"hosts": {NODE: hostvars}},
                                       "lab_mirror": {"hosts": {ARCHIVE: archive}}}}}
-    return run_playbook(tmp_path, inventory, ROLE_DIR / "molecule/default/converge.yml",
-                        ["--check"] if check else [], env=playbook_env(), timeout=300)
+    return run_playbook(tmp_path, inventory, playbook, (["--check"] if check else []) + list(extra),
+                        env=playbook_env(), timeout=300)
 
 
 def set_bbb_address(value):
@@ -128,16 +128,22 @@ def node_back():
     return state()
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"decommission_confirm": "decommission-archive"},
-     "decommission_confirm=decommission-node"),
-    ({"decommission_confirm": ""}, "decommission_confirm is not set"),
-    ({"decommission_grace_days": 3650}, "grace period of 3650 day(s) after the cutover"),
-    ({"decommission_archive_host": "backup.example"}, "decommission_archive_host must name a host of the inventory"),
-])
-def test_a_guard_refuses_and_changes_nothing(tmp_path, node_back, overrides, message):
-    output = assert_refused(run(tmp_path, **overrides), message)
-    assert "Nothing was changed" in output and SECRET not in output
+INPUT_GUARDS = {
+    "wrong confirmation": ({"decommission_confirm": "decommission-archive"}, "decommission_confirm=decommission-node"),
+    "no confirmation": ({"decommission_confirm": ""}, "decommission_confirm is not set"),
+    "grace period": ({"decommission_grace_days": 3650}, "grace period of 3650 day(s) after the cutover"),
+    "archive host": ({"decommission_archive_host": "backup.example"},
+                     "decommission_archive_host must name a host of the inventory"),
+    "data removal": ({"decommission_data_removal": "discard"}, "decommission_data_device is empty"),
+}
+
+
+def test_each_input_guard_refuses_and_changes_nothing(tmp_path, node_back):
+    results = side_by_side({name: (lambda n=name: run(tmp_path / n.replace(" ", "-"), **INPUT_GUARDS[n][0]))
+                            for name in INPUT_GUARDS})
+    for name, (_, message) in INPUT_GUARDS.items():
+        output = assert_refused(results[name], message)
+        assert "Nothing was changed" in output and SECRET not in output, name
     assert state() == node_back
 
 
@@ -181,9 +187,13 @@ def test_check_mode_shows_the_decommission_and_changes_nothing(tmp_path, node_ba
     assert state() == node_back
 
 
-def test_a_run_that_deletes_the_data_removes_the_recording_tree(tmp_path, node_back):
-    result = run(tmp_path, decommission_data_removal="delete")
+def test_the_phase_playbook_deletes_the_data_and_records_the_phase(tmp_path, node_back):
+    result = run(tmp_path, playbook=ROLE_DIR.parents[1] / "playbooks/60-decommission.yml",
+                 extra=["-e", f"decommission_confirm={NODE}", "-e", f"bbbmig_record_dir={RECORDS}"],
+                 decommission_data_removal="delete")
     assert result.returncode == 0, result.stdout + result.stderr
+    phase = json.loads((RECORDS / "60-decommission.json").read_text())
+    assert phase["result"] == "ok" and phase["data"]["hosts"][NODE]["data_removal"] == "delete"
     assert container_sh(NODE, "ls /var/bigbluebutton 2>&1 || true").count("No such file") == 1
     audit = json.loads((RECORDS / "decommission" / f"{NODE}.json").read_text())
     assert audit["data_removal"] == "delete" and audit["data_removed"] == ["/var/bigbluebutton"]
