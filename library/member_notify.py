@@ -278,7 +278,7 @@ def input_problems(p):
             problems.append(f"member_notify_subjects has no subject for the default language {default}.")
     if p["rate_per_minute"] <= 0:
         problems.append("member_notify_rate_per_minute must be above 0 (messages a minute).")
-    if not (p["dry_run"] or p["validate_only"]) and not p["smtp_host"]:
+    if not p["dry_run"] and not p["smtp_host"]:
         problems.append("member_notify_smtp_host is empty: name the SMTP relay (or set member_notify_dry_run).")
     if p["smtp_ca_file"] and not os.path.isfile(p["smtp_ca_file"]):
         problems.append(f"member_notify_smtp_ca_file {p['smtp_ca_file']} is not a file on the controller.")
