@@ -149,3 +149,17 @@ def test_the_old_node_is_frozen_after_the_cutover():
     answer = lab("lab-old-bbb").check_output(
         f"curl -sS 'http://127.0.0.1/bigbluebutton/api/create?{query}&checksum={checksum}'")
     assert "<messageKey>maintenance</messageKey>" in answer
+
+
+def old_gl_write():
+    """Try a member's write on the old Greenlight's database, as its application would."""
+    return lab("lab-old-gl").run(
+        "runuser -u postgres -- psql -X -tA -d greenlight_production -c "
+        "\"UPDATE users SET name = name WHERE id = (SELECT min(id) FROM users)\"")
+
+
+def test_the_old_greenlight_holds_its_data_read_only_after_the_cutover():
+    freeze = phase("40-cutover")["data"]["freeze"]["lab-old-gl"]
+    assert freeze["kind"] == "greenlight" and freeze["database_read_only"] is True
+    write = old_gl_write()
+    assert write.rc != 0 and "read-only transaction" in write.stderr, write.stderr

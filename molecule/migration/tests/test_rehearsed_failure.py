@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import testinfra
 from bbbmig_testing import REPO, playbook_env, run_playbook
+from test_migration import old_gl_write
 
 RECORD = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "records"
 SECRET = "labbbbsecretnotforproduction0123456789abcdef"  # inventories/lab vault_bbb_shared_secret
@@ -55,6 +56,7 @@ def rehearsal(tmp_path_factory):
             "returncode": failed.returncode,
             "dns": {server: answers(server) for server in ("lab-ns1", "lab-ns2")},
             "create": create_on_old_node(),
+            "old_gl_write": old_gl_write().rc,
             "record": json.loads((RECORD / "40-cutover.json").read_text()),
         }
     finally:
@@ -76,8 +78,9 @@ def test_dns_is_back_to_the_snapshot_on_both_nameservers(rehearsal, server):
     assert rehearsal["dns"][server] == rehearsal["old"]
 
 
-def test_the_old_node_takes_new_meetings_again(rehearsal):
+def test_the_old_platform_is_in_use_again(rehearsal):
     assert "<returncode>SUCCESS</returncode>" in rehearsal["create"], rehearsal["create"]
+    assert rehearsal["old_gl_write"] == 0  # the old Greenlight's data is writable again
 
 
 def test_the_record_says_rolled_back_with_the_cause_and_keeps_the_cutover_data(rehearsal):
@@ -89,7 +92,7 @@ def test_the_record_says_rolled_back_with_the_cause_and_keeps_the_cutover_data(r
     assert record["data"]["dns"]["stage"] == "switch" and record["data"]["dns"]["verified"] is True
     assert record["data"]["rollback"]["dns"]["stage"] == "rollback"
     assert record["data"]["rollback"]["dns"]["verified"] is True
-    assert "lab-old-bbb" in record["data"]["rollback"]["unfrozen"]
+    assert {"lab-old-bbb", "lab-old-gl"} <= set(record["data"]["rollback"]["unfrozen"])
     assert record["data"]["verification"]["passed"] is False
 
 
@@ -102,3 +105,4 @@ def test_after_the_repair_the_cutover_completes(rehearsal):
     for server in ("lab-ns1", "lab-ns2"):
         assert set(answers(server).values()) == {new_gl}
     assert "<messageKey>maintenance</messageKey>" in create_on_old_node()
+    assert old_gl_write().rc != 0
