@@ -60,12 +60,13 @@ class Figures(HTMLParser):
 
     def __init__(self, html):
         super().__init__()
-        self.html, self.figures, self.links, self.tags, self._open = html, {}, [], set(), []
+        self.html, self.figures, self.links, self.tags, self.ids, self._open = html, {}, [], set(), set(), []
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         self.tags.add(tag)
+        self.ids.add(attrs.get("id"))
         for name in ("src", "href", "xlink:href", "srcset", "poster", "action", "data", "background"):
             if name in attrs:
                 self.links.append((tag, name, attrs[name]))
@@ -180,5 +181,7 @@ def test_the_report_loads_nothing_from_outside(dom, loaded):
     # statically: no element that loads, links only within the document
     assert not dom.tags & {"script", "link", "img", "iframe", "object", "embed", "image", "use"}
     assert [link for link in dom.links if link[1] != "href" or not link[2].startswith("#")] == []
+    # and each of them leads somewhere in it
+    assert dom.links and [link for link in dom.links if link[2][1:] not in dom.ids] == []
     html = in_container("cat", REPORT).decode()
     assert "@import" not in html and "url(" not in html
