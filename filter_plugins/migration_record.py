@@ -352,6 +352,9 @@ def _state(entry):
 
 
 def _cause(data):
+    failure = data.get("failure")
+    if isinstance(failure, dict) and failure.get("cause"):  # 40-cutover: {step, host, cause, ...}
+        return f"{failure.get('step', 'a step')} failed on {failure.get('host', '?')}: {failure['cause']}"
     for key in ("cause", "failure", "error", "reason", "msg"):
         if isinstance(data.get(key), str) and data[key]:
             return data[key]
@@ -466,19 +469,25 @@ def _window(phases):
     for freeze in freezes:
         window["meetings_ended"] += [f"{m} ({freeze.get('node', '?')})" for m in freeze.get("ended") or []]
         window["running_at_freeze"] += [f"{m} ({freeze.get('node', '?')})" for m in freeze.get("running_at_freeze") or []]
-    starts = [_parse_time(f.get(k)) for f in freezes for k in ("frozen_at", "started", "at")]
+    # 40-cutover's own clock (data.marks) first: freeze_started, then verified (the check from outside passed).
+    marks = _dict(data.get("marks"))
+    starts = [_parse_time(marks.get("freeze_started"))]
+    starts += [_parse_time(f.get(k)) for f in freezes for k in ("frozen_at", "started", "at")]
     starts = [s for s in starts if s is not None]
     dns = _dict(data.get("dns"))
-    ends = [_parse_time(dns.get(k)) for k in ("verified_at", "switched_at")]
+    ends = [_parse_time(marks.get("verified"))] + [_parse_time(dns.get(k)) for k in ("verified_at", "switched_at")]
     ends = [e for e in ends if e is not None]
     if starts:
-        start, start_basis = min(starts), "the freeze of the old nodes"
+        start, start_basis = starts[0] if marks.get("freeze_started") else min(starts), "the freeze of the old nodes"
     else:
         start, start_basis = _parse_time(entry.get("started")), "the start of the cutover (its first step is the freeze)"
     if state == "running":
         end, end_basis = None, ""
     elif ends and state != "rolled_back":
-        end, end_basis = max(ends), "the DNS switch verified on every nameserver"
+        if marks.get("verified"):
+            end, end_basis = ends[0], "the switch verified from outside (DNS on every nameserver, the new platform)"
+        else:
+            end, end_basis = max(ends), "the DNS switch verified on every nameserver"
     elif state == "rolled_back":
         end, end_basis = _parse_time(entry.get("finished")), "the rollback (the old platform serving again)"
     else:

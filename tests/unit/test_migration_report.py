@@ -149,3 +149,23 @@ def test_failed_verification_running_phase_and_failed_streams_need_a_human(lab):
     assert "40-cutover (The cutover) started 2026-12-01T19:06:19Z and did not finish" in needs
     assert "Verification failed: Recordings on lab-new-bbb verified" in needs
     assert "Recording copy streams failed on lab-new-bbb: lab-old-bbb-3." in needs
+
+
+def test_the_window_is_taken_from_the_cutovers_own_clock_when_it_kept_one(lab):
+    data = lab["40-cutover"]["data"]
+    data["marks"] = {"freeze_started": "2026-12-01T19:06:20.250000Z", "frozen": "2026-12-01T19:06:31.000000Z",
+                     "verified": "2026-12-01T19:07:02.750000Z"}
+    data["freeze"]["lab-old-bbb"]["frozen_at"] = "2026-12-01T19:06:10Z"  # the marks win over per-host times
+    w = record_summary(lab)["window"]
+    assert (w["start"], w["end"], w["seconds"]) == ("2026-12-01T19:06:20Z", "2026-12-01T19:07:02Z", 42)
+    assert w["basis"].endswith("to the switch verified from outside (DNS on every nameserver, the new platform)")
+
+
+def test_a_rolled_back_cutover_names_the_step_that_failed(lab):
+    cut = lab["40-cutover"]
+    cut["result"], cut["finished"] = "rolled_back", "2026-12-01T19:09:00Z"
+    cut["data"]["failure"] = {"step": "check from outside", "host": "localhost", "after_switch": True,
+                              "cause": "new BBB answers with its secret: no answer"}
+    sections = record_sections(lab)
+    assert dict(sections[4]["rows"])["Cause"] == \
+        "check from outside failed on localhost: new BBB answers with its secret: no answer"

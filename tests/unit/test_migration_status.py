@@ -48,7 +48,8 @@ def test_no_record_yet_says_so_and_that_preflight_comes_first(tmp_path, check):
     record = tmp_path / "records"
     lines = status_lines(record, tmp_path, *check)
     assert lines[:2] == ["No migration record yet: nothing has run.", f"Record directory (none yet) {record}"]
-    assert list(rows(lines)) == ["00-preflight", "10-provision", "20-presync", "30-members", "40-cutover"]
+    assert list(rows(lines)) == ["00-preflight", "10-provision", "20-presync", "30-members", "40-cutover",
+                                 "50-notify", "60-decommission"]
     assert all(cells == ["not", "run", "-", "-", "-"] for cells in rows(lines).values())
     assert lines[-1] == "Next is 00-preflight (playbooks/00-preflight.yml)."
     assert not record.exists()
@@ -102,6 +103,10 @@ def test_every_phase_done_and_the_default_output_keeps_each_row_on_one_line(tmp_
     record = tmp_path / "records"
     for phase in ("00-preflight", "10-provision", "20-presync", "30-members", "40-cutover"):
         phase_file(record, phase, "ok", "2026-11-24T08:00:00Z", "2026-11-24T19:59:59Z")
+    lines = status_lines(record, tmp_path)
+    assert lines[-1] == "Next is 50-notify (playbooks/50-notify.yml)."
+    for phase in ("50-notify", "60-decommission"):
+        phase_file(record, phase, "ok", "2026-11-26T08:00:00Z", "2026-11-26T08:10:00Z")
     lines = status_lines(record, tmp_path)
     assert lines[-1] == "Every phase finished ok: nothing to run next."
     out = status(record, tmp_path, callback="default").stdout
