@@ -21,10 +21,10 @@ export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
 # Seconds each scenario took on a warm machine, to start the longest first
 # (a scenario missing here starts after these, in name order).
 declare -A typical=(
-  [molecule/migration]=600 [roles/greenlight]=330 [roles/greenlight_data]=255
-  [roles/recordings_sync]=255 [roles/bbb_server]=220 [roles/dns_cutover]=175
-  [roles/coturn]=150 [roles/maintenance_mode]=120 [roles/tls_certificates]=115 [roles/preflight]=105
-  [roles/legacy_redirects]=75 [roles/migration_record]=35
+  [molecule/migration]=800 [roles/greenlight]=330 [roles/decommission]=280 [roles/greenlight_data]=255
+  [roles/recordings_sync]=255 [roles/maintenance_mode]=240 [roles/member_notify]=230 [roles/bbb_server]=220
+  [roles/member_export]=200 [roles/dns_cutover]=175 [roles/coturn]=150 [roles/cutover_verify]=150
+  [roles/migration_record]=150 [roles/tls_certificates]=115 [roles/preflight]=105 [roles/legacy_redirects]=75
 )
 
 scenarios=()
