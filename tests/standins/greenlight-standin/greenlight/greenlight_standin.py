@@ -173,8 +173,8 @@ def public_room(friendly_id):
             row = cur.fetchone()
             if not row:
                 return None
-            cur.execute("SELECT user_id FROM shared_accesses s JOIN rooms r ON r.id = s.room_id"
-                        " WHERE r.friendly_id = %s ORDER BY user_id", (friendly_id,))
+            cur.execute("SELECT s.user_id FROM shared_accesses s JOIN rooms r ON r.id = s.room_id"
+                        " WHERE r.friendly_id = %s ORDER BY s.user_id", (friendly_id,))
             shared = [str(r[0]) for r in cur.fetchall()]
     finally:
         conn.close()
