@@ -37,38 +37,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-x() { docker exec "$@"; }
-drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true; }
-now() { date +%s.%N; }
-
-echo "setting up containers ($image)"
-docker network inspect "$net" >/dev/null 2>&1 || docker network create --label owner=bench "$net" >/dev/null
-for c in "$src" "$dst"; do
-  docker inspect "$c" >/dev/null 2>&1 || docker run -d --name "$c" --hostname "${c//_/}" --network "$net" \
-    --cap-add SYS_ADMIN --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup --tmpfs /run --tmpfs /run/lock \
-    --add-host host.docker.internal:host-gateway -v /var/cache/bbbmig/apt-proxy.conf:/etc/apt/apt.conf.d/01bbbmig-package-cache:ro -e container=docker \
-    --stop-signal SIGRTMIN+3 "$image" /lib/systemd/systemd >/dev/null
-done
-for c in "$src" "$dst"; do
-  for _ in $(seq 60); do
-    state=$(x "$c" systemctl is-system-running 2>/dev/null || true)
-    [[ $state == running || $state == degraded ]] && break
-    sleep 1
-  done
-done
-x "$src" bash -c 'getent passwd bigbluebutton >/dev/null || { groupadd -g 2101 bigbluebutton; useradd -r -u 2101 -g 2101 -s /bin/false bigbluebutton; }'
-x "$dst" bash -c 'getent passwd bigbluebutton >/dev/null || { groupadd -g 2303 bigbluebutton; useradd -r -u 2303 -g 2303 -s /bin/false bigbluebutton; }'
+source scripts/lib/bench-pair.sh
+bench_pair_up
 
 echo "generating $count recordings, about $size, on $src"
-docker cp tests/generators/bbb_recordings.py "$src":/usr/local/bin/bbb_recordings.py
 x "$src" python3 /usr/local/bin/bbb_recordings.py --root /var/bigbluebutton --count "$count" --seed 7 \
   --host bbb.old.example --total-size "$size" --owner bigbluebutton
 corpus=$(x "$src" bash -c 'cd /var/bigbluebutton && echo "$(find . -type f | wc -l) files, $(du -sb . | cut -f1) bytes"')
 
 # A plain root key for the operator's tools (not the role's restricted one).
-x "$dst" bash -c 'test -f /root/.ssh/bench || ssh-keygen -q -t ed25519 -N "" -f /root/.ssh/bench'
-x "$src" bash -c "mkdir -p /root/.ssh && grep -q bench-plain /root/.ssh/authorized_keys 2>/dev/null || echo '$(x "$dst" cat /root/.ssh/bench.pub) bench-plain' >>/root/.ssh/authorized_keys"
-x "$dst" bash -c "ssh-keyscan -t ed25519 $src >/root/.ssh/known_hosts 2>/dev/null"
+bench_pair_plain_key
 plain_ssh="ssh -i /root/.ssh/bench -o BatchMode=yes"
 
 echo "setting up the role's trust and driver (one role run, verify fast)"
