@@ -2,7 +2,7 @@
 # Run Molecule scenarios: every role's molecule/default and every top-level
 # scenario under molecule/, or the ones named as arguments (e.g. roles/preflight,
 # molecule/migration). Scenarios run in BBBMIG_MOLECULE_JOBS lanes at once
-# (default 2; they never share containers or networks), the longest first so
+# (default 3; they never share containers or networks), the longest first so
 # the lanes end together. After a failure no new scenario starts; the summary
 # names each scenario, its result and time.
 #
@@ -12,7 +12,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 command=${MOLECULE_COMMAND:-test}
-jobs=${BBBMIG_MOLECULE_JOBS:-2}
+jobs=${BBBMIG_MOLECULE_JOBS:-3}
 logdir=${BBBMIG_LOG_DIR:-$root/.cache/molecule-logs}
 mkdir -p "$logdir"
 export BBBMIG_TEST_IMAGE=${BBBMIG_TEST_IMAGE:-$(tests/image/build.sh)}
