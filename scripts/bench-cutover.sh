@@ -44,7 +44,10 @@ run() {  # run LOG CMD...: quiet unless it fails
 
 step "a fresh lab: $recordings recordings ($size), $members members"
 molecule destroy -s migration >"$work/destroy.log" 2>&1 || true
-run "$work/create.log" molecule create -s migration
+run "$work/create.log" molecule create -s migration  # Molecule's create also prepares the lab's small platform
+# ... whose recordings and members make way for the benchmark's.
+x lab-old-bbb rm -rf /var/bigbluebutton
+x lab-old-gl runuser -u postgres -- dropdb greenlight_production
 run "$work/prepare.log" ansible-playbook "${lab[@]}" tests/lab/prepare.yml \
   -e "lab_recordings_count=$recordings" -e "lab_recordings_size=$size" -e "lab_members_count=$members"
 
@@ -72,6 +75,8 @@ x lab-old-gl runuser -u postgres -- psql -X -q -d greenlight_production -c \
   "UPDATE users SET name = name || ' (moved)', updated_at = now() WHERE id IN (SELECT id FROM users ORDER BY id LIMIT $changed_members);
    UPDATE rooms SET name = name || ' (moved)', updated_at = now() WHERE id IN (SELECT id FROM rooms ORDER BY id LIMIT $changed_members);"
 
+x lab-old-bbb bash -c 'echo "old node: $(ls /var/bigbluebutton/recording/raw | wc -l) recordings, $(du -sh /var/bigbluebutton | cut -f1)"'
+x lab-old-gl runuser -u postgres -- psql -X -tA -d greenlight_production -c "SELECT 'old Greenlight: ' || count(*) || ' members' FROM users"
 step "40-cutover (timed)"
 started=$(now)
 run "$work/40-cutover.log" ansible-playbook "${lab[@]}" playbooks/40-cutover.yml
