@@ -56,6 +56,9 @@ options:
   dry_run: {type: bool, default: false, description: Write .eml files, send nothing.}
   dry_run_dir: {type: path, default: "", description: Where a dry run writes its .eml files.}
   stop_after: {type: int, default: 0, description: Stop after this many messages (drills); 0 for no stop.}
+  fallback: {type: bool, default: false, description: "The fallback message (no new home): old links, the member's export, alternatives."}
+  alternatives: {type: list, elements: dict, default: [], description: "Alternative services [{name, url, note}] (fallback)."}
+  export: {type: dict, default: {}, description: "member_export_result of the host that wrote the archives (fallback)."}
 """
 
 RETURN = r"""
@@ -68,6 +71,9 @@ result:
 ADDRESS = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 SAMPLE_ID = "abc-def-ghi"
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$")
+
+
+TEMPORARY = range(400, 500)
 
 
 class InputError(Exception):
@@ -198,27 +204,41 @@ def classify(members, ledger_states, opt_out, resend):
 
 
 def member_context(member, p):
-    """What the templates see about one member."""
+    """What the templates see about one member. In the fallback there is no new link: a room's
+    ``link`` is its first old one (it works until the old platform closes)."""
+    fallback = bool(p.get("fallback"))
     rooms = []
     for room in member.get("rooms") or []:
         fid = room["friendly_id"]
+        old_links = [render_link(t, old_host=old, friendly_id=fid)
+                     for old in p["old_hostnames"] for t in p["old_room_links"]]
+        count = room.get("recordings")
         rooms.append({
             "name": room.get("name") or fid,
             "friendly_id": fid,
-            "link": render_link(p["room_link"], host=p["new_hostname"], friendly_id=fid),
-            "old_links": [render_link(t, old_host=old, friendly_id=fid)
-                          for old in p["old_hostnames"] for t in p["old_room_links"]],
-            "recordings": int(room.get("recordings") or 0),
+            "link": (old_links[0] if old_links else "") if fallback
+            else render_link(p["room_link"], host=p["new_hostname"], friendly_id=fid),
+            "old_links": old_links,
+            "recordings": None if count is None else int(count),  # None: not known (v2 keeps them on BBB)
         })
+    export = member_export_entry(member, p.get("export")) if fallback else None
+    recordings = sum(r["recordings"] or 0 for r in rooms)
+    if export is not None and export.get("recordings") is not None:
+        recordings = int(export["recordings"])  # what the member's archive lists (v2: from the BBB nodes)
     return {
         "name": member.get("name") or member["email"],
         "email": member["email"],
         "sso": bool(member.get("sso")),
         "rooms": rooms,
-        "recordings": sum(r["recordings"] for r in rooms),
-        "new_hostname": p["new_hostname"],
-        "new_url": f"https://{p['new_hostname']}/",
+        "recordings": recordings,
+        "new_hostname": "" if fallback else p["new_hostname"],
+        "new_url": "" if fallback else f"https://{p['new_hostname']}/",
+        "old_hostname": (p["old_hostnames"] or [""])[0],
         "contact": p["contact"],
+        "fallback": fallback,
+        "alternatives": [{"name": a.get("name") or "", "url": a.get("url") or "", "note": a.get("note") or ""}
+                         for a in (p.get("alternatives") or [])] if fallback else [],
+        "export": export,
     }
 
 
@@ -251,16 +271,56 @@ def template_env(templates_dir):
                                 keep_trailing_newline=True)
 
 
+def alternatives_problems(alternatives):
+    """Messages for alternative services without a name or an http(s) URL (the fallback needs one at least)."""
+    if not alternatives:
+        return ["member_notify_alternatives is empty: the fallback message must name at least one service members "
+                "can go to ({name, url, note})."]
+    problems = []
+    for alt in alternatives:
+        url = str((alt or {}).get("url") or "")
+        parts = urlsplit(url)
+        if not (alt or {}).get("name") or parts.scheme not in ("https", "http") or not parts.netloc or " " in url:
+            problems.append(f"member_notify_alternatives: {alt!r} needs a name and an https:// URL.")
+    return problems
+
+
+def export_problems(export):
+    """A message when the fallback has no member_export result to take the members' links from."""
+    if not export or not isinstance(export.get("members"), dict):
+        return ["member_notify_export_host has no member_export_result: run the member_export role on that host "
+                "in the same play run before member_notify (playbooks/50-notify.yml does in source mode)."]
+    return []
+
+
+def member_export_entry(member, export):
+    """What the fallback message says of a member's archive, from member_export_result (its link as
+    member_export made it, or its path in a directory delivery); None when it has none."""
+    entry = ((export or {}).get("members") or {}).get((member.get("email") or "").strip().lower())
+    if not entry:
+        return None
+    link = entry.get("link") or ""
+    path = "" if link else f"{str(export.get('dir') or '').rstrip('/')}/{entry['file']}"
+    return {"link": link, "expires_at": entry.get("expires_at") or "", "path": path,
+            "host": export.get("host") or "", "file": entry["file"], "recordings": entry.get("recordings")}
+
+
 def input_problems(p):
     """One message per bad input, each naming it."""
     problems = [m for m in (mailbox_problem("member_notify_sender", p["sender"]),
                             mailbox_problem("member_notify_reply_to", p["reply_to"], required=False)) if m]
-    if not p["new_hostname"] or "/" in p["new_hostname"] or " " in p["new_hostname"]:
-        problems.append(f"member_notify_new_hostname {p['new_hostname']!r} is not a hostname: name the new "
-                        "Greenlight's public name (bbbmig_hostname_map's greenlight).")
-    problem = link_problem("member_notify_room_link", p["room_link"], {"host": p["new_hostname"] or "new.example"})
-    if problem:
-        problems.append(problem)
+    if p.get("fallback"):
+        problems += alternatives_problems(p.get("alternatives") or [])
+        if not p.get("validate_only"):
+            problems += export_problems(p.get("export") or {})
+    else:
+        if not p["new_hostname"] or "/" in p["new_hostname"] or " " in p["new_hostname"]:
+            problems.append(f"member_notify_new_hostname {p['new_hostname']!r} is not a hostname: name the new "
+                            "Greenlight's public name (bbbmig_hostname_map's greenlight).")
+        problem = link_problem("member_notify_room_link", p["room_link"],
+                               {"host": p["new_hostname"] or "new.example"})
+        if problem:
+            problems.append(problem)
     for template in p["old_room_links"]:
         problem = link_problem("member_notify_old_room_links", template, {"old_host": "old.example"})
         if problem:
@@ -292,12 +352,29 @@ def template_problems(p):
     """Render the default language's templates for a sample member (catches syntax errors and unknown names)."""
     sample = {"id": "sample", "name": "Sample Member", "email": "member@example.org", "sso": False,
               "rooms": [{"name": "Room", "friendly_id": SAMPLE_ID, "recordings": 1}]}
+    sample_p = p
+    if p.get("fallback"):  # both kinds of export entry must render
+        sample_p = dict(p, export={"dir": "/srv/export", "host": "old-gl", "members": {
+            "member@example.org": {"file": "0" * 32 + ".zip", "recordings": 1,
+                                   "link": "https://export.example/x.zip?md5=x&expires=1",
+                                   "expires_at": "2030-01-01T00:00:00Z"}}})
     try:
-        build_message(sample, p["default_language"], template_env(p["templates_dir"]), p)
+        build_message(sample, p["default_language"], template_env(p["templates_dir"]), sample_p)
+        if p.get("fallback"):
+            del sample_p["export"]["members"]["member@example.org"]["link"]
+            build_message(sample, p["default_language"], template_env(p["templates_dir"]), sample_p)
     except Exception as exc:  # noqa: BLE001 - any template error is the operator's to fix
         return [f"member_notify_templates_dir: the {p['default_language']} templates or subject do not render "
                 f"for a sample member ({type(exc).__name__}: {exc})."]
     return []
+
+
+def refusal_code(exc):
+    """The SMTP code of a refusal (the first refused recipient's for a refused RCPT)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [v[0] for v in exc.recipients.values() if isinstance(v, tuple) and v]
+        return int(codes[0]) if codes else 0
+    return int(getattr(exc, "smtp_code", 0) or 0)
 
 
 class Relay:
@@ -308,9 +385,13 @@ class Relay:
         self.smtp_class = smtp_class
         self.session = None
 
+    @property
+    def where(self):
+        return f"{self.p['smtp_host']}:{self.p['smtp_port']}"
+
     def connect(self):
         p = self.p
-        where = f"{p['smtp_host']}:{p['smtp_port']}"
+        where = self.where
         try:
             session = self.smtp_class(p["smtp_host"], p["smtp_port"], timeout=p["smtp_timeout"])
             session.ehlo()
@@ -426,9 +507,14 @@ def notify(p, dry_run, relay=None, clock=time.monotonic, sleep=time.sleep):
             result["opted_out"] += 1
         elif reason == "sent_unknown":
             result["unknown"].append(f"{member['email']} ({member['id']})")
+        elif reason == "send" and p.get("fallback") and member_export_entry(member, p.get("export")) is None:
+            # The fallback message hands the member their archive: none was written for them.
+            result["skipped"]["no_export"] = result["skipped"].get("no_export", 0) + 1
+            result.setdefault("no_export", []).append(f"{member['email']} ({member['id']})")
         elif reason != "send":
             result["skipped"][reason] = result["skipped"].get(reason, 0) + 1
-    to_send = [m for m, reason in plan if reason == "send"]
+    to_send = [m for m, reason in plan if reason == "send"
+               and not (p.get("fallback") and member_export_entry(m, p.get("export")) is None)]
     result["would_tell"] = len(to_send)
 
     if dry_run:
@@ -444,6 +530,16 @@ def notify(p, dry_run, relay=None, clock=time.monotonic, sleep=time.sleep):
 
     interval = 60.0 / p["rate_per_minute"]
     next_at = clock()
+    where = f"{p['smtp_host']}:{p['smtp_port']}"
+
+    def halted(why):
+        """The message of a run the relay stopped: the relay, what was sent, what remains, what next."""
+        remaining = len(to_send) - result["told"] - len(result["failed"]) - len(result["unknown"])
+        return (f"The relay {where} {why} after {result['told']} message(s) were sent in this run "
+                f"({result['already_told']} members told by earlier runs; {remaining} still to tell). "
+                "Every message the relay accepted is recorded as sent in the ledger "
+                f"({p['ledger']}); when the relay is back, run again: it tells the rest, nobody twice.")
+
     try:
         for member in to_send:
             language = pick_language(member.get("language"), available, p["default_language"])
@@ -451,7 +547,10 @@ def notify(p, dry_run, relay=None, clock=time.monotonic, sleep=time.sleep):
             wait = next_at - clock()
             if wait > 0:
                 sleep(wait)
-            relay.ready()  # before "sending": a dead session is found without any doubt about a message
+            try:
+                relay.ready()  # before "sending": a dead session is found without any doubt about a message
+            except InputError as exc:
+                raise Stopped(halted(f"stopped answering ({exc})"), result) from exc
             next_at = clock() + interval
             ledger.write(member, "sending", message_id=msg["Message-ID"], language=language)
             try:
@@ -459,6 +558,10 @@ def notify(p, dry_run, relay=None, clock=time.monotonic, sleep=time.sleep):
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
                 # The relay answered with a refusal: the message was not accepted and may be sent again.
                 ledger.write(member, "failed", error=str(exc)[:300])
+                code = refusal_code(exc)
+                if code in TEMPORARY:  # the relay cannot take mail now: every next message would fail too
+                    raise Stopped(halted(f"refused mail temporarily ({code} at {member['email']}, recorded as "
+                                         "failed and tried again next run)"), result) from exc
                 result["failed"].append(f"{member['email']} ({member['id']}): {str(exc)[:200]}")
                 continue
             except (OSError, smtplib.SMTPException) as exc:
@@ -508,6 +611,9 @@ def main():
             "dry_run": {"type": "bool", "default": False},
             "dry_run_dir": {"type": "path", "default": ""},
             "stop_after": {"type": "int", "default": 0},
+            "fallback": {"type": "bool", "default": False},
+            "alternatives": {"type": "list", "elements": "dict", "default": []},
+            "export": {"type": "dict", "default": {}},
         },
         supports_check_mode=True,
     )
