@@ -6,13 +6,16 @@ module: bbb_recordings_metadata
 short_description: Write metadata.xml files with the new hostname, from staged originals
 description:
   - For every C(metadata.xml) below I(staging) (the source's originals, laid
-    out as in the recording tree), parses the XML, replaces an old hostname by
-    I(new_hostname) in every C(<link>) and C(<image>) URL (text on its own line
-    and its whitespace kept), and writes the result at the same relative path
-    below I(path) when it differs: temp file in the same directory, owner,
-    mode and the original's mtime set, then an atomic rename.
+    out as in the recording tree), checks that it parses, replaces an old
+    hostname by I(new_hostname) in every URL of the document (every element's
+    text, CDATA section and attribute value; a text or value that is just an
+    old hostname too), keeps every other byte as it is, and writes the result
+    at the same relative path below I(path) when it differs: temp file in the
+    same directory, owner, mode and the original's mtime set, then an atomic
+    rename.
   - Then reads every format C(metadata.xml) in I(path) and lists those that
-    still name an old hostname.
+    still name an old hostname anywhere, as a whole name (C(bbb.coop.test.evil)
+    is not C(bbb.coop.test)), in their bytes or their decoded text.
   - Idempotent; in check mode writes nothing and reports what would change.
 options:
   path:
@@ -71,59 +74,111 @@ import pwd
 import re
 import tempfile
 import xml.etree.ElementTree as ET
-from urllib.parse import urlsplit, urlunsplit
 
 from ansible.module_utils.basic import AnsibleModule
 
-DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
-URL_ELEMENTS = ("link", "image")
+# A DNS name: labels of letters, digits and inner hyphens. Matched greedily, so
+# "bbb.coop.test.evil" is one name and never taken for "bbb.coop.test".
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+# A URL's authority: an optional scheme (scheme-relative "//host" too), optional user info, the host.
+URL_HOST = re.compile(r"(?P<head>(?:[A-Za-z][A-Za-z0-9+.-]*:)?//(?:[^/?#@\s<>\"']*@)?)(?P<host>" + _NAME + r")")
+# The pieces of an XML document, in order; what is not markup is character data.
+MARKUP = re.compile(
+    r"<!--.*?-->"                                   # comment: kept as it is
+    r"|<!\[CDATA\[(?P<cdata>.*?)\]\]>"              # CDATA: its text is rewritten
+    r"|<\?.*?\?>"                                   # declaration, processing instruction: kept
+    r"|<!DOCTYPE(?:[^\[>]|\[[^\]]*\])*>"              # document type: kept
+    r"|</[^>]*>"                                    # end tag: kept
+    r"|(?P<tag><[^\s/>!?](?:[^>\"']|\"[^\"]*\"|'[^']*')*>)",  # start tag: its attribute values are rewritten
+    re.S)
+ATTRIBUTE = re.compile(r"(?P<name>[^\s=<>/]+\s*=\s*)(?P<q>[\"'])(?P<value>.*?)(?P=q)", re.S)
 
 
-def _new_url(text, old_hosts, new_host):
-    """``text`` with its URL's host replaced, surrounding whitespace kept; None if unchanged."""
+def _host_re(hostnames):
+    """A regex finding any of ``hostnames`` as a whole name (not part of a longer one)."""
+    names = "|".join(re.escape(h) for h in sorted(hostnames, key=len, reverse=True))
+    return re.compile(r"(?<![A-Za-z0-9.-])(?:" + names + r")(?![A-Za-z0-9-]|\.[A-Za-z0-9])", re.I)
+
+
+def rewrite_string(text, old_hosts, new_host):
+    """``text`` with the host of every URL on one of ``old_hosts`` (lower case) replaced by
+    ``new_host``; a text that is just an old hostname (e.g. a server name element) is replaced
+    too. Scheme, user info, port, path, query, fragment and surrounding whitespace are kept."""
     stripped = text.strip()
-    if not stripped:
-        return None
-    parts = urlsplit(stripped)
-    if not parts.hostname or parts.hostname.lower() not in old_hosts:
-        return None
-    netloc = new_host + (f":{parts.port}" if parts.port else "")
-    lead = text[: len(text) - len(text.lstrip())]
-    trail = text[len(text.rstrip()):]
-    return lead + urlunsplit(parts._replace(netloc=netloc)) + trail
+    if stripped and stripped.lower() in old_hosts:
+        return text.replace(stripped, new_host)
+
+    def swap(match):
+        if match.group("host").lower() not in old_hosts:
+            return match.group(0)
+        return match.group("head") + new_host
+
+    return URL_HOST.sub(swap, text)
+
+
+def _rewrite_tag(tag, old_hosts, new_host):
+    def swap(match):
+        value = rewrite_string(match.group("value"), old_hosts, new_host)
+        return match.group("name") + match.group("q") + value + match.group("q")
+
+    return ATTRIBUTE.sub(swap, tag)
 
 
 def rewrite_metadata(text, old_hostnames, new_hostname):
-    """Return metadata.xml ``text`` with old hostnames replaced in <link> and <image> URLs.
+    """Return metadata.xml ``text`` with old hostnames replaced in every URL of the document.
 
-    Parses the XML (raises ``xml.etree.ElementTree.ParseError`` on bad XML).
+    Every element's text, every CDATA section and every attribute value is
+    rewritten (see ``rewrite_string``); comments, processing instructions,
+    names and every other byte stay as they are. The document must parse
+    before and after (raises ``xml.etree.ElementTree.ParseError`` on bad XML).
     Returns ``text`` itself when nothing changes, so a second pass is a no-op.
-    The XML declaration and comments are kept.
     """
     old = {h.lower() for h in old_hostnames if h and h.lower() != new_hostname.lower()}
     if not old:
         return text
-    parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True))
-    root = ET.fromstring(text, parser=parser)
-    changed = False
-    for element in root.iter():
-        if element.tag in URL_ELEMENTS and element.text:
-            new = _new_url(element.text, old, new_hostname)
-            if new is not None:
-                element.text = new
-                changed = True
-    if not changed:
+    ET.fromstring(text.encode("utf-8"))
+    out, pos = [], 0
+    for match in MARKUP.finditer(text):
+        out.append(rewrite_string(text[pos:match.start()], old, new_hostname))
+        if match.group("cdata") is not None:
+            out.append("<![CDATA[" + rewrite_string(match.group("cdata"), old, new_hostname) + "]]>")
+        elif match.group("tag") is not None:
+            out.append(_rewrite_tag(match.group("tag"), old, new_hostname))
+        else:
+            out.append(match.group(0))
+        pos = match.end()
+    out.append(rewrite_string(text[pos:], old, new_hostname))
+    new = "".join(out)
+    if new == text:
         return text
-    match = DECLARATION.match(text)
-    head = match.group(0) if match else ""
-    tail = "\n" if text.endswith("\n") else ""
-    return head + ET.tostring(root, encoding="unicode") + tail
+    ET.fromstring(new.encode("utf-8"))
+    return new
+
+
+def _strings_of(text):
+    """Every decoded string of an XML document: texts, tails, attribute values, comments."""
+    parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True, insert_pis=True))
+    try:
+        root = ET.fromstring(text.encode("utf-8"), parser=parser)
+    except ET.ParseError:
+        return []
+    out = []
+    for element in root.iter():
+        out += [element.text or "", element.tail or ""] + list(element.attrib.values())
+    return out
 
 
 def old_hostnames_in(text, old_hostnames):
-    """The old hostnames that occur anywhere in ``text`` (case-insensitive)."""
-    low = text.lower()
-    return sorted(h for h in old_hostnames if h and h.lower() in low)
+    """The old hostnames that occur anywhere in ``text`` as a whole name (case-insensitive),
+    in its bytes or in its decoded strings (a name written with character references counts)."""
+    found = []
+    for host in old_hostnames:
+        if not host:
+            continue
+        pattern = _host_re([host])
+        if pattern.search(text) or any(pattern.search(s) for s in _strings_of(text)):
+            found.append(host)
+    return sorted(found)
 
 
 def atomic_write(path, data, uid, gid, mode, mtime):
