@@ -308,6 +308,11 @@ def inventory_problems(groups, hostvars, settings=None):
     problems += _recordings_map_problems(settings.get("recordings_map"), _hosts_of(groups, "source_bbb"),
                                          _hosts_of(groups, "target_bbb"),
                                          settings.get("recordings_map_name", "bbbmig_recordings_map"))
+    if settings.get("allow_overlap", False):
+        # An in-place move: a host both source and target keeps its name on both sides.
+        shared = set(names_of["source_bbb"] + names_of["source_greenlight"]) & set(
+            names_of["target_bbb"] + names_of["target_greenlight"])
+        names_of = {group: [n for n in names if n not in shared] for group, names in names_of.items()}
     problems += _hostname_map_problems(settings.get("hostname_map"), names_of,
                                        settings.get("hostname_map_name", "bbbmig_hostname_map"))
     problems += _greenlight_db_problems(settings.get("greenlight_db"),
