@@ -58,7 +58,8 @@ options:
   stop_after: {type: int, default: 0, description: Stop after this many messages (drills); 0 for no stop.}
   fallback: {type: bool, default: false, description: "The fallback message (no new home): old links, the member's export, alternatives."}
   alternatives: {type: list, elements: dict, default: [], description: "Alternative services [{name, url, note}] (fallback)."}
-  export: {type: dict, default: {}, description: "member_export_result of the host that wrote the archives (fallback)."}
+  export: {type: dict, default: {}, description: "member_export_result of the host that wrote the archives (fallback), links left out."}
+  export_links: {type: dict, default: {}, no_log: true, description: "Each member's link from member_export_result (email: link); never printed."}
 """
 
 RETURN = r"""
@@ -221,7 +222,7 @@ def member_context(member, p):
             "old_links": old_links,
             "recordings": None if count is None else int(count),  # None: not known (v2 keeps them on BBB)
         })
-    export = member_export_entry(member, p.get("export")) if fallback else None
+    export = member_export_entry(member, p.get("export"), p.get("export_links")) if fallback else None
     recordings = sum(r["recordings"] or 0 for r in rooms)
     if export is not None and export.get("recordings") is not None:
         recordings = int(export["recordings"])  # what the member's archive lists (v2: from the BBB nodes)
@@ -274,7 +275,8 @@ def template_env(templates_dir):
 def alternatives_problems(alternatives):
     """Messages for alternative services without a name or an http(s) URL (the fallback needs one at least)."""
     if not alternatives:
-        return ["member_notify_alternatives is empty: the fallback message must name at least one service members "
+        return ["member_notify_alternatives is empty (and member_export_alternatives too): the fallback message must "
+                "name at least one service members "
                 "can go to ({name, url, note})."]
     problems = []
     for alt in alternatives:
@@ -293,13 +295,15 @@ def export_problems(export):
     return []
 
 
-def member_export_entry(member, export):
+def member_export_entry(member, export, links=None):
     """What the fallback message says of a member's archive, from member_export_result (its link as
-    member_export made it, or its path in a directory delivery); None when it has none."""
-    entry = ((export or {}).get("members") or {}).get((member.get("email") or "").strip().lower())
+    member_export made it, or its path in a directory delivery); None when it has none. The links
+    come apart (``links``, a no_log option: they are per-member capabilities)."""
+    email = (member.get("email") or "").strip().lower()
+    entry = ((export or {}).get("members") or {}).get(email)
     if not entry:
         return None
-    link = entry.get("link") or ""
+    link = (links or {}).get(email) or entry.get("link") or ""
     path = "" if link else f"{str(export.get('dir') or '').rstrip('/')}/{entry['file']}"
     return {"link": link, "expires_at": entry.get("expires_at") or "", "path": path,
             "host": export.get("host") or "", "file": entry["file"], "recordings": entry.get("recordings")}
@@ -311,8 +315,7 @@ def input_problems(p):
                             mailbox_problem("member_notify_reply_to", p["reply_to"], required=False)) if m]
     if p.get("fallback"):
         problems += alternatives_problems(p.get("alternatives") or [])
-        if not p.get("validate_only"):
-            problems += export_problems(p.get("export") or {})
+        problems += export_problems(p.get("export") or {})
     else:
         if not p["new_hostname"] or "/" in p["new_hostname"] or " " in p["new_hostname"]:
             problems.append(f"member_notify_new_hostname {p['new_hostname']!r} is not a hostname: name the new "
@@ -335,7 +338,8 @@ def input_problems(p):
             problems.append(f"member_notify_templates_dir {p['templates_dir']} has no {' and no '.join(missing)} "
                             f"for the default language (member_notify_default_language {default}).")
         if not p["subjects"].get(default):
-            problems.append(f"member_notify_subjects has no subject for the default language {default}.")
+            subjects = "member_notify_fallback_subjects" if p.get("fallback") else "member_notify_subjects"
+            problems.append(f"{subjects} has no subject for the default language {default}.")
     if p["rate_per_minute"] <= 0:
         problems.append("member_notify_rate_per_minute must be above 0 (messages a minute).")
     if not p["dry_run"] and not p["smtp_host"]:
@@ -614,6 +618,7 @@ def main():
             "fallback": {"type": "bool", "default": False},
             "alternatives": {"type": "list", "elements": "dict", "default": []},
             "export": {"type": "dict", "default": {}},
+            "export_links": {"type": "dict", "default": {}, "no_log": True},
         },
         supports_check_mode=True,
     )

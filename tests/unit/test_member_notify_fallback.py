@@ -136,3 +136,15 @@ def test_relay_gone_between_messages_stops_with_the_counts(tmp_path):
     rerun = FakeRelay(tmp_path / "ledger.jsonl")
     notify(params(tmp_path, members), dry_run=False, relay=rerun)
     assert [to for to, _ in rerun.sent] == [[f"m{n}@members.test"] for n in (2, 3, 4)]
+
+
+def test_links_come_apart_from_the_export_result(tmp_path):
+    """The role hands the links in a no_log option and the rest of member_export_result without them."""
+    one = member(1)
+    p = fallback_params(tmp_path, [one])
+    links = {e: entry.pop("link") for e, entry in p["export"]["members"].items()}
+    p["export_links"] = links
+    relay = FakeRelay(tmp_path / "ledger.jsonl")
+    notify(p, dry_run=False, relay=relay)
+    text, _ = parts(relay.sent[0][1])
+    assert links["m1@members.test"] in text and "/srv/bbbmig-member-export" not in text
