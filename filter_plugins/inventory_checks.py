@@ -257,29 +257,27 @@ def inventory_problems(groups, hostvars, settings=None):
             problems.append(f"Inventory: {overlap}. A migration copies from one host to another; "
                             "set preflight_allow_source_target_overlap=true only for an in-place move")
 
-    # Public names, per host that serves one.
+    # Public names, per host that serves one (a host in several groups is checked once).
     names_of = {}
-    served_by = {}
+    owner_of = {}  # public name -> the first host serving it
+    reported = set()
     for group in settings.get("name_groups", []):
         names_of[group] = []
         for host in _hosts_of(groups, group):
             value = (hostvars.get(host) or {}).get("bbbmig_public_hostname")
-            if value is None or value == "":
-                if (host, "unset") not in served_by:
-                    problems.append(f"bbbmig_public_hostname is not set for {host} ({group}); "
-                                    "set the full public name it serves in its host variables")
-                served_by[(host, "unset")] = True
-                continue
-            if not isinstance(value, str):
-                if (host, "type") not in served_by:
-                    problems.append(f"bbbmig_public_hostname of {host} is {_type_name(value)}; "
-                                    "give one name as a string, such as bbb.example.org")
-                served_by[(host, "type")] = True
+            if value is None or value == "" or not isinstance(value, str):
+                if host not in reported:
+                    reported.add(host)
+                    problems.append(
+                        f"bbbmig_public_hostname is not set for {host} ({group}); "
+                        "set the full public name it serves in its host variables" if value in (None, "") else
+                        f"bbbmig_public_hostname of {host} is {_type_name(value)}; "
+                        "give one name as a string, such as bbb.example.org")
                 continue
             names_of[group].append(_name(value))
-            owner = served_by.setdefault(_name(value), host)
-            if owner != host and (owner, host) not in served_by:
-                served_by[(owner, host)] = True
+            owner = owner_of.setdefault(_name(value), host)
+            if owner != host and (owner, host) not in reported:
+                reported.add((owner, host))
                 problems.append(f"bbbmig_public_hostname {value} is set for both {owner} and {host}; "
                                 "each host serves its own name")
     for group in ("source_bbb", "source_greenlight", "target_bbb", "target_greenlight"):
