@@ -566,6 +566,57 @@ def _decommission(phases):
     return {"state": _state(entry), "hosts": rows}
 
 
+def _notify(phases):
+    """50-notify's counts: sent (told in any run), opted out, ineligible (no or bad email,
+    banned, pending, ...; by reason), failed (refused by the relay, or sent-unknown) and
+    already told (by an earlier run). None where the phase has not run."""
+    entry = _entry(phases, "50-notify")
+    empty = {"state": _state(entry), "sent": None, "told": None, "already_told": None, "opted_out": None,
+             "ineligible": None, "ineligible_reasons": [], "refused": None, "unknown": None, "failed": None}
+    if entry is None:
+        return empty
+    data = _dict(entry.get("data"))
+    if not any(key in data for key in ("told", "already_told", "opted_out", "skipped")):
+        return empty  # not 50-notify's counts (member_notify_result): shown generically
+
+    def count(key):
+        value = data.get(key)
+        return int(value) if _num(value) else 0
+
+    reasons = sorted((str(k), int(v)) for k, v in _dict(data.get("skipped")).items() if _num(v))
+    told, already = count("told"), count("already_told")
+    refused, unknown = count("refused_by_relay"), count("sent_unknown")
+    return {"state": _state(entry), "sent": told + already, "told": told, "already_told": already,
+            "opted_out": count("opted_out"), "ineligible": sum(n for _, n in reasons),
+            "ineligible_reasons": reasons, "refused": refused, "unknown": unknown, "failed": refused + unknown}
+
+
+def _notify_text(notify):
+    """One line of the counts, for the summary and the phase's section."""
+    if notify["sent"] is None:
+        return "not run yet" if notify["state"] in ("not run", "not run yet") else str(notify["state"])
+    reasons = ", ".join(f"{n} {r.replace('_', ' ')}" for r, n in notify["ineligible_reasons"])
+    return (f"{notify['sent']} sent ({notify['told']} in the last run, {notify['already_told']} before), "
+            f"{notify['opted_out']} skipped (opted out), {notify['ineligible']} ineligible"
+            + (f" ({reasons})" if reasons else "")
+            + f", {notify['failed']} failed ({notify['refused']} refused by the relay, {notify['unknown']} sent-unknown)")
+
+
+def _section_notify(data):
+    notify = _notify({"50-notify": {"result": "ok", "data": data}})
+    if notify["sent"] is None:
+        return []
+    rows = [("Members told", f"{notify['sent']} ({notify['told']} in the last run, {notify['already_told']} "
+                             "told by an earlier run)"),
+            ("Skipped, opted out", str(notify["opted_out"])),
+            ("Ineligible", str(notify["ineligible"]) + (" (" + ", ".join(
+                f"{n} {r.replace('_', ' ')}" for r, n in notify["ineligible_reasons"]) + ")"
+                if notify["ineligible_reasons"] else "")),
+            ("Failed", f"{notify['failed']} ({notify['refused']} refused by the relay, will be tried again; "
+                       f"{notify['unknown']} sent-unknown, not mailed again)")]
+    return rows
+
+
 def _human_key(key):
     return str(key).replace("_", " ").replace(".", " › ")
 
@@ -583,7 +634,7 @@ def _human_value(key, value):
     return value
 
 
-def _needs_human(phases, order, members, targets, left, window, checks):
+def _needs_human(phases, order, members, targets, left, window, checks, notify=None):
     needs = []
     for name in list(order) + sorted(set(phases or {}) - set(order)):
         entry = _entry(phases, name)
@@ -622,6 +673,13 @@ def _needs_human(phases, order, members, targets, left, window, checks):
             needs.append(f"Recording copy streams failed on {host}: {', '.join(map(str, failed_streams))}.")
     if window["meetings_ended"]:
         needs.append("Meetings ended by the freeze (tell their moderators): " + ", ".join(window["meetings_ended"]) + ".")
+    notify = notify or {}
+    if notify.get("refused"):
+        needs.append(f"{notify['refused']} members' messages were refused by the relay: run 50-notify again "
+                     "once the relay's log explains why.")
+    if notify.get("unknown"):
+        needs.append(f"{notify['unknown']} members' messages are sent-unknown (see 50-notify.ledger.jsonl): "
+                     "check the relay's log; list in member_notify_resend those who never got theirs.")
     return needs
 
 
@@ -683,7 +741,8 @@ def record_summary(phases, order=None):
     (groups: what, count, reasons with their items), ``window`` (the cutover window: state,
     start, end, seconds, text, basis, meetings ended), ``dns`` (rows name/type/before/after),
     ``verification`` (checks: check, ok, detail), ``decommission`` (state, hosts),
-    ``needs_human`` (sentences), ``timeline`` (SVG geometry) and ``figures`` (each figure the
+    ``notify`` (50-notify: state, sent, told, already_told, opted_out, ineligible and its reasons,
+    refused, unknown, failed, text; counts None until it ran), ``needs_human`` (sentences), ``timeline`` (SVG geometry) and ``figures`` (each figure the
     HTML marks with ``data-figure``, by name).
     """
     phases = phases or {}
@@ -714,7 +773,9 @@ def record_summary(phases, order=None):
     dns = _dns(phases, _state(_entry(phases, "40-cutover")))
     checks = _verification(phases, members, targets, dns)
     decommission = _decommission(phases)
-    needs = _needs_human(phases, order, members, targets, left, window, checks)
+    notify = _notify(phases)
+    notify["text"] = _notify_text(notify)
+    needs = _needs_human(phases, order, members, targets, left, window, checks, notify)
     figures = {
         "members_moved": moved["members"], "rooms_moved": moved["rooms"], "shares_moved": moved["shares"],
         "recordings_moved": moved["recordings"], "recordings_size": moved["recordings_bytes"],
@@ -727,10 +788,13 @@ def record_summary(phases, order=None):
         "hosts_decommissioned": len(decommission["hosts"]) if decommission["state"] == "ok" else 0,
         "needs_human": len(needs),
     }
+    if notify["sent"] is not None:  # 50-notify's counts, once it ran
+        figures.update({"members_told": notify["sent"], "members_opted_out": notify["opted_out"],
+                        "members_ineligible": notify["ineligible"], "members_not_told_failed": notify["failed"]})
     for group in left:
         figures["left_behind_" + group["key"]] = group["count"]
     return {"phases": phase_rows, "moved": moved, "left_behind": left, "window": window, "dns": dns,
-            "verification": checks, "decommission": decommission, "needs_human": needs,
+            "verification": checks, "decommission": decommission, "notify": notify, "needs_human": needs,
             "timeline": _timeline(phase_rows, window), "figures": figures}
 
 
@@ -889,7 +953,8 @@ def record_sections(phases, order=None):
     builders = {"00-preflight": _section_preflight, "10-provision": _section_provision,
                 "20-presync": _section_presync,
                 "30-members": lambda d: _members_rows(_dict(d.get("greenlight"))) or _section_generic(d),
-                "40-cutover": lambda d: _section_cutover(d, summary["window"])}
+                "40-cutover": lambda d: _section_cutover(d, summary["window"]),
+                "50-notify": _section_notify}
     sections = []
     for row in summary["phases"]:
         entry = _entry(phases, row["phase"])
