@@ -1,0 +1,24 @@
+#!/bin/sh
+# What the migration must never write on the old platform before decommission,
+# as one text to compare (tests/lab/prepare.yml takes it before the migration,
+# molecule/migration's verifier after):
+#   recordings   the old BBB node's recording tree: every entry's type, mode,
+#                owner, mtime and path, then every file's sha256
+#   greenlight   the old Greenlight's data: pg_dump, data only, one row an
+#                INSERT, lines sorted (rows updated in place keep their text)
+set -eu
+case "${1:-}" in
+  recordings)
+    cd /var/bigbluebutton
+    find . -printf '%y %m %u:%g %T@ %p\n' | LC_ALL=C sort
+    find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum
+    ;;
+  greenlight)
+    runuser -u postgres -- pg_dump --data-only --inserts --rows-per-insert=1 --no-comments \
+      "${2:-greenlight_production}" | grep -v '^--' | LC_ALL=C sort
+    ;;
+  *)
+    echo "usage: $0 recordings|greenlight [database]" >&2
+    exit 2
+    ;;
+esac
