@@ -1,6 +1,8 @@
 """The copy is complete, identical, owned by name, and the source untouched."""
+import hashlib
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -67,21 +69,67 @@ def test_metadata_files_are_owned_and_atomic():
     assert sh(NEW, f"find {TREE} -name '.metadata.xml.*' -o -name '.rsync-partial' | head -3") == ""
 
 
+FORCED = {OLD1: "/usr/bin/rrsync -ro /var/bigbluebutton",  # rsync 3.2.7: its own rrsync
+          OLD2: "/usr/local/lib/bbb-migration/rsync-sender-readonly /var/bigbluebutton"}  # no rrsync here
+SSH = f"ssh -i {KEY} -o BatchMode=yes -o UserKnownHostsFile=/var/lib/bbb-migration/recordings/known_hosts"
+
+
 @pytest.mark.parametrize("source", SOURCES)
 def test_the_key_is_authorised_read_only_for_rsync_of_the_tree(source):
     line = sh(source, "grep bbbmig-recordings@ /root/.ssh/authorized_keys")
     assert line.startswith('restrict,from="')
-    assert 'command="/usr/bin/rrsync -ro /var/bigbluebutton"' in line
+    assert f'command="{FORCED[source]}"' in line
+
+
+def test_the_roles_forced_command_is_installed_only_where_rrsync_is_missing():
+    script = "/usr/local/lib/bbb-migration/rsync-sender-readonly"
+    assert sh(OLD2, f"stat -c '%U %G %a' {script}").strip() == "root root 755"
+    shipped = (Path(__file__).resolve().parents[3] / "files/rsync-sender-readonly").read_bytes()
+    assert sh(OLD2, f"sha256sum <{script}").split()[0] == hashlib.sha256(shipped).hexdigest()
+    assert sh(OLD1, f"ls {script} 2>/dev/null || true") == ""
 
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_the_key_refuses_a_shell_and_a_write(source):
-    ssh = f"ssh -i {KEY} -o BatchMode=yes -o UserKnownHostsFile=/var/lib/bbb-migration/recordings/known_hosts"
-    shell = sh(NEW, f"{ssh} root@{source} id; echo rc=$?", check=False)
+    shell = sh(NEW, f"{SSH} root@{source} id; echo rc=$?", check=False)
     assert "uid=" not in shell and "rc=0" not in shell, shell
-    write = sh(NEW, f"rsync -e '{ssh}' /etc/hostname root@{source}:written-by-target 2>&1; echo rc=$?", check=False)
+    write = sh(NEW, f"rsync -e '{SSH}' /etc/hostname root@{source}:written-by-target 2>&1; echo rc=$?", check=False)
     assert "read-only" in write and "rc=0" not in write, write
     assert sh(source, "find / -xdev -name written-by-target 2>/dev/null | head -1", check=False) == ""
+
+
+# Commands sent with the migration key as they are, each refused by the role's forced command.
+REFUSED = {
+    "another command": "id",
+    "a write (no --sender)": "rsync --server -logDtpre.iLsfxCIvu . written-by-target",
+    "a read outside the tree": "rsync --server --sender -logDtpre.iLsfxCIvu . /etc/",
+    "a read through .. out of the tree": "rsync --server --sender -logDtpre.iLsfxCIvu . published/../../../etc/",
+    "a deleting read": "rsync --server --sender -logDtpre.iLsfxCIvu --remove-source-files . published/",
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_without_rrsync_the_key_refuses_anything_but_a_read_of_the_tree(case):
+    out = sh(NEW, f"{SSH} root@{OLD2} '{REFUSED[case]}' </dev/null 2>&1; echo rc=$?", check=False)
+    assert "rsync-sender-readonly: refused:" in out and out.rstrip().endswith("rc=1"), out
+    assert "uid=" not in out and "root:" not in out, out
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_key_reads_the_tree_and_nothing_outside_it(source):
+    sh(NEW, "rm -rf /root/read-test && mkdir /root/read-test")
+    try:
+        good = sh(NEW, f"rsync -r -e '{SSH}' root@{source}:published/presentation/ /root/read-test/ 2>&1; echo rc=$?",
+                  check=False)
+        assert good.rstrip().endswith("rc=0"), good
+        got = sh(NEW, "cd /root/read-test && find . -type f | sort")
+        assert got and got == sh(source, f"cd {TREE}/published/presentation && find . -type f | sort")
+        outside = sh(NEW, f"rsync -r -e '{SSH}' root@{source}:/etc/passwd /root/read-test/ 2>&1; echo rc=$?",
+                     check=False)
+        assert not outside.rstrip().endswith("rc=0"), outside
+        assert sh(NEW, "ls /root/read-test/passwd 2>/dev/null || true") == ""
+    finally:
+        sh(NEW, "rm -rf /root/read-test")
 
 
 def test_each_stream_logged_and_the_summary_comes_from_rsync():

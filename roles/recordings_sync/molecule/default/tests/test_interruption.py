@@ -1,33 +1,98 @@
-"""Kill the transfer mid-way: the live tree never holds a half-written file,
-and the next converge completes it, identical, with nothing partial left."""
+"""Kill the transfer three times in a row at random points, each time somewhere else (the
+receiving rsync on the target, the sending rsync on a source, ansible on the controller): the
+live tree never holds a half-written file, and a normal run then completes it, identical, with
+nothing partial left."""
+import os
+import random
+import signal
 import time
+from pathlib import Path
 
-from helpers import NEW, TREE, converge, expected_target_hashes, file_hashes, inventory, sh, start_converge
+from helpers import NEW, OLD1, OLD2, TREE, converge, expected_target_hashes, file_hashes, inventory, sh, start_converge
 
 PARTIAL = f"find {TREE} -name .rsync-partial -o -name '.*.??????' | head -5"
+DRIVER = "/var/lib/bbb-migration/recordings/recordings-sync.sh"
 
 
-def test_a_killed_transfer_leaves_no_half_file_and_resumes(tmp_path):
-    expected = expected_target_hashes()
-    sh(NEW, f"rm -rf {TREE}/published {TREE}/unpublished {TREE}/recording {TREE}/captions")
-    proc = start_converge(tmp_path, inventory(allvars={"recordings_sync_bwlimit": 300}))
-    deadline = time.time() + 600
-    while time.time() < deadline and proc.poll() is None:
-        if int(sh(NEW, f"du -sk {TREE} | cut -f1")) > 8000:
-            break
-        time.sleep(1)
-    sh(NEW, "pkill -KILL -x rsync || true")
-    out, _ = proc.communicate(timeout=600)
-    assert proc.returncode != 0, out
-    assert "did not finish" in out and "the copy resumes" in out, out
+def descendants(pid):
+    """Every process below ``pid`` on this machine (ansible's workers, their docker exec)."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
 
-    # Files wait in .rsync-partial holding directories until their stream is
-    # done (--delay-updates); whatever sits at a final name is complete and correct.
+
+def kill_controller(proc):
+    for pid in [proc.pid] + descendants(proc.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+# Where each of the three kills strikes, in this order (the controller last: the driver it
+# started goes on running on the target, as after an operator's Ctrl-C).
+KILLS = [
+    ("the receiving rsync on the target", lambda proc: sh(NEW, "pkill -KILL -x rsync || true")),
+    ("the sending rsync on a source", lambda proc: sh(random.choice([OLD1, OLD2]), "pkill -KILL -x rsync || true")),
+    ("ansible on the controller", kill_controller),
+]
+
+
+def received_kib():
+    return int(sh(NEW, f"du -sk {TREE} | cut -f1"))
+
+
+def assert_nothing_half_written(expected, label):
+    # Files wait in .rsync-partial holding directories until their stream is done
+    # (--delay-updates); whatever sits at a final name is complete and correct.
     held = file_hashes(NEW, skip_processing=False)
-    got = {p: h for p, h in held.items() if "/.rsync-partial/" not in p}
-    assert len(held) > len(got) or 0 < len(got) < len(expected), "the copy was not interrupted mid-way"
-    assert len(got) < len(expected)
-    assert {p: h for p, h in got.items() if expected.get(p) != h} == {}
+    final = {p: h for p, h in held.items() if "/.rsync-partial/" not in p}
+    assert {p: h for p, h in final.items() if expected.get(p) != h} == {}, label
+    assert sh(NEW, f"find {TREE} -name '.*.??????' | head -5") == "", label
+    return held, final
+
+
+def test_three_kills_in_a_row_leave_no_half_file_and_a_normal_run_completes(tmp_path):
+    expected = expected_target_hashes()
+    seed = int(time.time())
+    rng = random.Random(seed)
+    print(f"kill points drawn with seed {seed}")
+    sh(NEW, f"rm -rf {TREE}/published {TREE}/unpublished {TREE}/recording {TREE}/captions")
+    interrupted = False
+    for label, kill in KILLS:
+        start = received_kib()
+        point = start + rng.randint(1000, 5000)  # KiB more than the last run left
+        proc = start_converge(tmp_path, inventory(allvars={"recordings_sync_bwlimit": 300,
+                                                           "recordings_sync_verify": "fast"}))
+        deadline = time.time() + 300
+        while time.time() < deadline and proc.poll() is None and received_kib() < point:
+            time.sleep(0.5)
+        assert proc.poll() is None, f"the run ended before {label} was killed: {proc.stdout.read()[-3000:]}"
+        kill(proc)
+        out, _ = proc.communicate(timeout=300)
+        assert proc.returncode != 0, (label, out[-3000:])
+        if label != "ansible on the controller":
+            assert "did not finish" in out and "the copy resumes" in out, (label, out[-3000:])
+        held, final = assert_nothing_half_written(expected, label)
+        interrupted |= len(held) > len(final) or len(final) < len(expected)
+
+    assert interrupted, "no kill struck mid-way"
+    # The driver the killed controller started may still be running on the target: its lock
+    # keeps a new copy out until it ends (as after an operator's Ctrl-C).
+    deadline = time.time() + 300
+    while time.time() < deadline and sh(NEW, f"pgrep -f {DRIVER} || true").strip():
+        assert_nothing_half_written(expected, "while the orphaned driver runs")
+        time.sleep(1)
 
     rc, out = converge(tmp_path, inventory())
     assert rc == 0, out
