@@ -90,9 +90,9 @@ def test_three_kills_in_a_row_leave_no_half_file_and_a_normal_run_completes(tmp_
     # The driver the killed controller started may still be running on the target: its lock
     # keeps a new copy out until it ends (as after an operator's Ctrl-C).
     deadline = time.time() + 300
-    while time.time() < deadline and sh(NEW, f"pgrep -f {DRIVER} || true").strip():
+    while time.time() < deadline and sh(NEW, f"pgrep -f '[{DRIVER[0]}]{DRIVER[1:]}' || true").strip():
         assert_nothing_half_written(expected, "while the orphaned driver runs")
-        time.sleep(1)
+        time.sleep(2)
 
     rc, out = converge(tmp_path, inventory())
     assert rc == 0, out
