@@ -146,6 +146,19 @@ def test_module_reports_each_difference_of_a_nameserver():
         "no answer (Timeout)"]
 
 
+def test_module_lists_each_nameserver_that_does_not_answer():
+    """What a switch is refused for (tasks/validate.yml): every address without an SOA answer, by name."""
+    zone = dns_cutover_zone.Zone.__new__(dns_cutover_zone.Zone)
+    zone.answers = lambda address, expected, absent: (
+        {"serial": 7} if address == "192.0.2.1" else {"serial": "no answer (Timeout)"})
+    servers = [{"name": "ns1.coop.test.", "addresses": ["192.0.2.1"]},
+               {"name": "ns2.coop.test.", "addresses": ["192.0.2.1", "192.0.2.2"]},
+               {"name": "ns3.other.test.", "addresses": []}]
+    assert zone.silent(servers) == ["ns2.coop.test. (192.0.2.2): no answer (Timeout)",
+                                    "ns3.other.test.: no address found for it"]
+    assert zone.silent(servers[:1]) == []
+
+
 def test_serials_compare_in_serial_arithmetic():
     assert dns_cutover_zone.serial_reached(2026010112, 2026010112)
     assert dns_cutover_zone.serial_reached(5, 2 ** 32 - 10)  # wrapped past zero: later

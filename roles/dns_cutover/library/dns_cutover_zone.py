@@ -8,7 +8,8 @@ description:
   - C(action=read) asks the primary (TSIG-signed, so a wrong key is reported before any change) for the
     zone's SOA serial, its NS set with each nameserver's addresses, and every RRset at O(names), all types,
     with TTLs (by zone transfer when the key may transfer, otherwise type by type). It also normalises
-    O(records) values to their canonical text so they compare with what the server answers.
+    O(records) values to their canonical text so they compare with what the server answers, and lists
+    (C(silent)) each nameserver address that does not answer the zone's SOA at that moment.
   - C(action=verify) asks each nameserver directly (no recursion) until every one answers O(expected),
     has none of O(absent) and an SOA serial at least O(serial), or O(timeout) passes; it then fails with
     C(not verified) naming each nameserver that did not.
@@ -232,6 +233,18 @@ class Zone:
                        if rrset.rdtype == dns.rdatatype.NS for rd in rrset)
         return [{"name": n, "addresses": self.addresses(n)} for n in names + [e for e in extra if e not in names]]
 
+    def silent(self, servers):
+        """Each address of ``servers`` that does not answer the zone's SOA now: "name (address): why"."""
+        out = []
+        for ns in servers:
+            if not ns["addresses"]:
+                out.append(f"{ns['name']}: no address found for it")
+            for address in ns["addresses"]:
+                serial = self.answers(address, [], [])["serial"]
+                if not isinstance(serial, int):
+                    out.append(f"{ns['name']} ({address}): {serial}")
+        return out
+
     def answers(self, address, expected, absent):
         """What one nameserver answers: the serial and each RRset asked about (see compare_answers)."""
         out = {}
@@ -272,8 +285,9 @@ def run_read(module, zone):
     if rrsets is None:
         rrsets, method = zone.read_by_type(names), "by type"
     rrsets = sorted((r for r in rrsets if r["type"] not in ZONE_TYPES), key=lambda r: (r["name"], r["type"]))
+    servers = zone.nameservers(p["nameservers"])
     module.exit_json(changed=False, serial=serial, rrsets=rrsets, desired=desired, read_by=method,
-                     nameservers=zone.nameservers(p["nameservers"]))
+                     nameservers=servers, silent=zone.silent(servers))
 
 
 def run_verify(module, zone):
@@ -297,8 +311,9 @@ def run_verify(module, zone):
             break
         time.sleep(p["interval"])
     detail = "; ".join(f"{ns}: {', '.join(problems)}" for ns, problems in sorted(report.items()))
+    verified = [n["name"] for n in servers if not any(k == n["name"] or k.startswith(n["name"] + " (") for k in report)]
     module.fail_json(msg=f"DNS change not verified within {p['timeout']} s on {detail}.",
-                     not_verified=sorted(report), problems=report, nameservers=servers)
+                     not_verified=sorted(report), verified=verified, problems=report, nameservers=servers)
 
 
 def main():

@@ -1,6 +1,7 @@
 """Every stage and fault case, run from the controller with ansible-playbook against the scenario's
 two BIND servers (after converge left the zone switched). The tests run in file order:
-refusals first (nothing may change), then rollback, a switch with the secondary down, finalize."""
+refusals first (nothing may change), then rollback, switches with the secondary down before and
+during them, finalize."""
 import hashlib
 import json
 import os
@@ -128,58 +129,87 @@ def test_rollback_re_applies_every_saved_record_exactly_on_both_nameservers(tmp_
     assert rc == 0 and unchanged(out) and "nothing to change" in out, out
 
 
-def test_secondary_stopped_during_the_switch_is_reported_and_the_snapshot_kept(tmp_path):
+def refresh_secondary():
+    """The NOTIFY sent while the secondary was down is lost: a secondary back from an outage catches up at its
+    next refresh (60 s in this zone), or at once when its operator asks it to, as done here."""
+    subprocess.run(["docker", "exec", "dns_cutover-ns2", "sh", "-c",
+                    "for i in $(seq 30); do rndc refresh coop.test && exit 0; sleep 0.5; done; exit 1"], check=True)
+
+
+def test_a_switch_is_refused_while_a_nameserver_is_down_and_goes_through_once_it_is_back(tmp_path):
+    """named stopped on the secondary before the switch: the switch is refused before any update, naming it
+    (a switch sent now could not be verified there); started again, the same switch goes through, verified on both."""
+    assert at_names("dns_cutover-ns2") == before_switch()  # the previous test rolled back: a switch has work to do
+    before, record = zone_digest(), RECORD.read_text()
     subprocess.run(["docker", "exec", "dns_cutover-ns2", "systemctl", "stop", "named"], check=True)
     try:
-        rc, out = run_stage(tmp_path, "switch", dns_cutover_verify_timeout=5)
+        rc, out = run_stage(tmp_path, "switch", dns_cutover_rollback_on_failure=True)
     finally:
         subprocess.run(["docker", "exec", "dns_cutover-ns2", "systemctl", "start", "named"], check=True)
     assert rc != 0, out
-    assert "not verified within 5 s on ns2.coop.test." in out, out
-    assert "ns1.coop.test. (" not in out.split("not verified", 1)[1].split("\n", 1)[0]  # the primary did verify
-    saved = json.loads(RECORD.read_text())["snapshot"]
-    assert sorted((r["name"], str(r["ttl"]), r["type"], v) for r in saved for v in r["values"]) == before_switch()
-    # The NOTIFY sent while it was down is lost: a secondary back from an outage catches up at its next
-    # refresh (60 s in this zone), or at once when its operator asks it to, as done here.
-    subprocess.run(["docker", "exec", "dns_cutover-ns2", "sh", "-c",
-                    "for i in $(seq 30); do rndc refresh coop.test && exit 0; sleep 0.5; done; exit 1"], check=True)
-    # with the secondary back, the same switch completes (it sends nothing again) and verifies both
+    assert "Switch of coop.test refused: ns2.coop.test. (" in out and "): no answer (" in out, out
+    assert "Nothing was changed." in out and "ns1.coop.test. (" not in out.split("refused:", 1)[1].split("\n", 1)[0]
+    assert unchanged(out), out
+    assert zone_digest() == before and RECORD.read_text() == record
+    refresh_secondary()
     rc, out = run_stage(tmp_path, "switch")
-    assert rc == 0 and unchanged(out), out
+    assert rc == 0, out
+    for ns in ("dns_cutover-ns1", "dns_cutover-ns2"):
+        assert ("greenlight.coop.test.", "300", "CNAME", "gl.newcoop.test.") in at_names(ns), ns
     assert at_names("dns_cutover-ns2") == at_names("dns_cutover-ns1")
-    assert ("greenlight.coop.test.", "300", "CNAME", "gl.newcoop.test.") in at_names("dns_cutover-ns2")
 
 
-def test_a_switch_not_verified_is_rolled_back_at_once_when_asked(tmp_path):
-    """As 40-cutover runs it (dns_cutover_rollback_on_failure): the secondary is frozen while the switch
-    is sent, so the switch cannot be verified; the role puts the snapshot back, verifies that on both
-    nameservers (the secondary thawed as soon as the switch's verification failed) and fails saying so."""
+def switch_with_the_secondary_frozen_once_checked(tmp_path, thaw_when):
+    """A switch (rolled back on failure, as 40-cutover runs it) during which the secondary stops answering:
+    frozen (docker pause: at once, unlike a stop, so it falls exactly between the role's check that every
+    nameserver answers and the update) and thawed when a line of the output holds ``thaw_when``. (rc, output)"""
     rc, out = run_stage(tmp_path, "rollback")
     assert rc == 0, out
     assert at_names("dns_cutover-ns1") == before_switch()
-    subprocess.run(["docker", "pause", "dns_cutover-ns2"], check=True)
-    lines = []
+    lines, frozen = [], False
     try:
         run = run_stage(tmp_path, "switch", background=True, dns_cutover_verify_timeout=10,
                         dns_cutover_rollback_on_failure=True)
         for line in run.stdout:
             lines.append(line)
-            if "not verified within" in line:
+            if not frozen and "TASK [dns_cutover : Report the updates this stage sends]" in line:
+                subprocess.run(["docker", "pause", "dns_cutover-ns2"], check=True)
+                frozen = True
+            if frozen and thaw_when in line:
                 break
     finally:
-        subprocess.run(["docker", "unpause", "dns_cutover-ns2"], check=True)
-    # Thawed, it answers the NOTIFYs it missed; a refresh makes it catch up at once.
-    subprocess.run(["docker", "exec", "dns_cutover-ns2", "sh", "-c",
-                    "for i in $(seq 30); do rndc refresh coop.test && exit 0; sleep 0.5; done; exit 1"], check=True)
+        if frozen:
+            subprocess.run(["docker", "unpause", "dns_cutover-ns2"], check=True)
+    refresh_secondary()  # thawed, it answers the NOTIFYs it missed; a refresh makes it catch up at once
     out = "".join(lines) + run.communicate(timeout=300)[0]
-    assert run.returncode != 0, out
+    assert frozen, out
+    return run.returncode, out
+
+
+def test_a_switch_not_verified_is_rolled_back_at_once_when_asked(tmp_path):
+    """The secondary stops answering once the switch was checked, and is back as soon as the switch's
+    verification failed: the role puts the snapshot back, verifies that on both nameservers and fails saying so."""
+    rc, out = switch_with_the_secondary_frozen_once_checked(tmp_path, "not verified within")
+    assert rc != 0, out
     assert "not verified within 10 s on ns2.coop.test." in out, out
     assert "The switch was rolled back: coop.test serves the saved records again" in out, out
     for ns in ("dns_cutover-ns1", "dns_cutover-ns2"):
         assert at_names(ns) == before_switch(), ns
+
+
+def test_a_nameserver_still_down_during_the_rollback_is_named_and_a_rerun_completes(tmp_path):
+    """The secondary stays down through the switch and its rollback: the primary serves the snapshot again
+    (verified there), the message names the secondary where neither is verified; back, the switch goes through."""
+    rc, out = switch_with_the_secondary_frozen_once_checked(tmp_path, "The switch was rolled back, but")
+    assert rc != 0, out
+    assert "not verified within 10 s on ns2.coop.test." in out, out
+    assert "The switch was rolled back, but the rollback is not verified everywhere" in out, out
+    assert "Verified on: ns1.coop.test." in out, out
+    assert at_names("dns_cutover-ns1") == before_switch()
     rc, out = run_stage(tmp_path, "switch")  # the cause gone, the same switch goes through
     assert rc == 0, out
-    assert ("greenlight.coop.test.", "300", "CNAME", "gl.newcoop.test.") in at_names("dns_cutover-ns2")
+    for ns in ("dns_cutover-ns1", "dns_cutover-ns2"):
+        assert ("greenlight.coop.test.", "300", "CNAME", "gl.newcoop.test.") in at_names(ns), ns
 
 
 def test_finalize_raises_the_ttl_back_and_is_idempotent(tmp_path):
