@@ -26,7 +26,10 @@ ALTERNATIVES = [{"name": "Other Coop Meet", "url": "https://meet.other-coop.test
 def dump_v2():
     out = subprocess.run(["docker", "exec", DB, "runuser", "-u", "postgres", "--", "pg_dump", "--no-owner",
                           "greenlight_v2"], capture_output=True, check=True).stdout
-    return hashlib.sha256(out).hexdigest()
+    # pg_dump's \restrict line carries a random key each time.
+    lines = [line for line in out.splitlines() if not line.startswith((b"\\restrict ", b"\\unrestrict "))]
+    assert len(lines) > 100
+    return hashlib.sha256(b"\n".join(lines)).hexdigest()
 
 
 def fetch_on_old_host(url):
@@ -100,7 +103,7 @@ def test_language_rooms_and_alternatives(fallback):
         assert "gl.coop.test" in message["Subject"]
         for alt in ALTERNATIVES:
             assert alt["name"] in body and alt["url"] in body and alt["url"] in html
-        assert "/rooms/" not in body and "newcoop" not in body
+        assert "/rooms/" not in body and "gl.newcoop.test" not in body
     anna = text(fallback["boxes"]["anna"][0])
     assert "https://gl.coop.test/b/ann-v2h-001" in anna and "https://gl.coop.test/b/ann-v2c-002" in anna
     assert "ann-v2x-003" not in anna  # a deleted room
