@@ -5,7 +5,8 @@
 #   recordings   the old BBB node's recording tree: every entry's type, mode,
 #                owner, mtime and path, then every file's sha256
 #   greenlight   the old Greenlight's data: pg_dump, data only, one row an
-#                INSERT, lines sorted (rows updated in place keep their text)
+#                INSERT, lines sorted (rows updated in place keep their text),
+#                without comments and the random \restrict key of each dump
 set -eu
 case "${1:-}" in
   recordings)
@@ -15,7 +16,7 @@ case "${1:-}" in
     ;;
   greenlight)
     runuser -u postgres -- pg_dump --data-only --inserts --rows-per-insert=1 --no-comments \
-      "${2:-greenlight_production}" | grep -v '^--' | LC_ALL=C sort
+      "${2:-greenlight_production}" | grep -v -e '^--' -e '^\\restrict ' -e '^\\unrestrict ' | LC_ALL=C sort
     ;;
   *)
     echo "usage: $0 recordings|greenlight [database]" >&2
