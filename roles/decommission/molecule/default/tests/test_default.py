@@ -115,6 +115,20 @@ def test_the_audit_on_the_controller_says_who_when_what_and_the_digests():
     assert SECRET not in json.dumps(audit)
 
 
+def test_a_run_interrupted_after_the_services_stopped_completes_on_a_re_run(tmp_path):
+    """bbb-web is masked, so it cannot say that no meeting runs: the begun retirement skips that check."""
+    recorded = json.loads(container_sh(NODE, f"cat {STATE_FILE}"))
+    assert recorded["retire_started_at"] <= recorded["completed_at"]
+    interrupted = {k: v for k, v in recorded.items() if k in ("archive", "retire_started_at")}
+    container_sh(NODE, f"cat > {STATE_FILE} <<'EOF'\n{json.dumps(interrupted)}\nEOF", shell="bash")
+    result = run(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    again = json.loads(container_sh(NODE, f"cat {STATE_FILE}"))
+    assert again["archive"] == recorded["archive"] and again["retire_started_at"] == recorded["retire_started_at"]
+    assert again["completed_at"] >= recorded["completed_at"]
+    assert container_sh(NODE, "systemctl is-enabled bbb-web || true").strip() == "masked"
+
+
 # --- the node put back as before the decommission ---------------------------------------------
 
 @pytest.fixture(scope="module")
