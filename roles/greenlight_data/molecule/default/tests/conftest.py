@@ -89,3 +89,15 @@ def fresh_v3(name):
     subprocess.run(["docker", "exec", TARGET, "runuser", "-u", "postgres", "--", "dropdb", "--if-exists", name], check=True)
     subprocess.run(["docker", "exec", TARGET, "runuser", "-u", "postgres", "--", "createdb", name], check=True)
     psql_file(TARGET, name, REPO / "tests/greenlight/schema-v3.sql")
+
+
+ROOM_OPTIONS = ("SELECT r.friendly_id, o.name, x.value, x.created_at FROM room_meeting_options x"
+                " JOIN rooms r ON r.id = x.room_id JOIN meeting_options o ON o.id = x.meeting_option_id ORDER BY 1, 2")
+
+
+def table_shape(tables):
+    """Indexes and validated constraints of ``tables``, as SQL that lists them in a fixed order."""
+    names = ", ".join(f"'{t}'" for t in tables)
+    return (f"SELECT 'index', indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ({names})"
+            " UNION ALL SELECT 'constraint ' || conrelid::regclass || '.' || conname, pg_get_constraintdef(oid)"
+            f" FROM pg_constraint WHERE conrelid::regclass::text IN ({names}) AND convalidated ORDER BY 1, 2")

@@ -1,11 +1,14 @@
 """Filling v3's recordings from the target BBB node's metadata.xml (greenlight_data_fill_recordings),
 into a fresh v3 database: the recordings of migrated rooms listed as Greenlight's own sync
 would list them, nothing for rooms not migrated, nothing written twice, and a recording whose
-metadata.xml cannot be read stops the run before any write."""
+metadata.xml cannot be read stops the run before any write. That first fill is also the scenario's first
+migration into an empty database (every big table loaded in bulk). Refusing the fill in v3_to_v3 is a case
+of tests/test_negative.py."""
 import subprocess
 
 import pytest
-from conftest import REPO, TARGET, changed_hosts, fresh_v3, playbook, psql_file, report_of, sql, target_digest
+from conftest import (REPO, ROOM_OPTIONS, TARGET, changed_hosts, fresh_v3, playbook, psql_file, report_of, sql,
+                      table_shape, target_digest)
 
 DB = "greenlight_v3_recordings"
 TREE = "/srv/bbb-recordings"
@@ -53,10 +56,17 @@ def fill(tmp_path, **extra):
     return playbook(tmp_path, allvars)
 
 
-def test_recordings_of_migrated_rooms_are_listed_as_greenlight_lists_them(rooms, tmp_path):
+@pytest.fixture(scope="module")
+def first_fill(rooms, tmp_path_factory):
+    """The first run into the fresh database (a first migration, recordings filled): its report."""
+    tmp_path = tmp_path_factory.mktemp("first_fill")
     result = fill(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    report = report_of(tmp_path)
+    return report_of(tmp_path)
+
+
+def test_recordings_of_migrated_rooms_are_listed_as_greenlight_lists_them(rooms, first_fill):
+    report = first_fill
     assert report["committed"] is True and report["mismatch_count"] == 0
     assert report["recordings"] == {"recordings": 2, "formats": 3}
     assert report["skipped"]["recordings"] == {"room not migrated": 1}
@@ -76,7 +86,30 @@ def test_recordings_of_migrated_rooms_are_listed_as_greenlight_lists_them(rooms,
         [RID[1], "presentation", f"https://bbb.example.org/playback/presentation/{RID[1]}"]]
 
 
-def test_a_second_fill_writes_nothing(rooms, tmp_path):
+BULK_TABLES = ["room_meeting_options", "rooms", "shared_accesses", "users"]
+
+
+def test_a_first_migration_loads_every_big_table_in_bulk_with_the_same_result(first_fill):
+    """Into an empty v3 database, users, rooms, room options and shares all take the bulk path
+    (with greenlight_data_bulk_load_rows 1 here); the rows are those of the row-by-row target
+    (the scenario's converge) and each table ends with exactly the indexes and constraints of a
+    freshly created schema."""
+    assert first_fill["committed"] is True and first_fill["mismatch_count"] == 0
+    assert sorted(first_fill["bulk_loaded"]) == BULK_TABLES
+    for query in (ROOM_OPTIONS,
+                  "SELECT email, provider, password_digest, external_id, created_at FROM users ORDER BY 1, 2",
+                  "SELECT r.friendly_id, r.meeting_id, u.email FROM rooms r JOIN users u ON u.id = r.user_id ORDER BY 1",
+                  "SELECT u.email, r.friendly_id FROM shared_accesses s JOIN users u ON u.id = s.user_id"
+                  " JOIN rooms r ON r.id = s.room_id ORDER BY 1, 2"):
+        assert sql(TARGET, query, DB) == sql(TARGET, query), query
+
+    fresh_v3("greenlight_v3_reference")
+    shape = sql(TARGET, table_shape(BULK_TABLES), DB)
+    assert {row[1].split(" ON public.")[1].split(" ")[0] for row in shape if row[0] == "index"} == set(BULK_TABLES)
+    assert shape == sql(TARGET, table_shape(BULK_TABLES), "greenlight_v3_reference")
+
+
+def test_a_second_fill_writes_nothing(first_fill, tmp_path):
     before = target_digest(db=DB)
     result = fill(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -84,7 +117,7 @@ def test_a_second_fill_writes_nothing(rooms, tmp_path):
     assert target_digest(db=DB) == before
 
 
-def test_an_unreadable_metadata_xml_stops_the_run_before_any_write(rooms, tmp_path):
+def test_an_unreadable_metadata_xml_stops_the_run_before_any_write(first_fill, tmp_path):
     put("published", "presentation", "broken-1", "<recording><id>broken-1</id>")
     try:
         before = target_digest(db=DB)
@@ -94,9 +127,3 @@ def test_an_unreadable_metadata_xml_stops_the_run_before_any_write(rooms, tmp_pa
         assert target_digest(db=DB) == before
     finally:
         subprocess.run(["docker", "exec", TARGET, "rm", "-rf", f"{TREE}/published/presentation/broken-1"], check=True)
-
-
-def test_filling_recordings_needs_v2_to_v3(rooms, tmp_path):
-    result = fill(tmp_path, greenlight_data_mode="v3_to_v3")
-    assert result.returncode != 0
-    assert "greenlight_data_fill_recordings needs mode v2_to_v3" in result.stdout, result.stdout

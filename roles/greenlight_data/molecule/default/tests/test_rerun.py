@@ -1,14 +1,18 @@
-"""Re-runs: a dry run and --check write nothing; a run killed mid-transform
-leaves the target as it was, and the next run completes it without
-duplicates; a run with nothing new writes no row.
+"""Re-runs: a dry run writes nothing (--check: tests/test_safety.py); a run
+whose export breaks off and a run killed mid-transform leave the target as it
+was, and the next run completes it without duplicates; a run with nothing
+new writes no row; a run that adds most of a table loads it in bulk (a
+first migration into an empty database: tests/test_recordings.py).
 
 The source gains one member (with a room and a share) and one renamed member
 here, so that the runs below have something to do.
 """
+import subprocess
 import time
 
 import pytest
-from conftest import REPO, SOURCE, TARGET, changed_hosts, fresh_v3, playbook, psql_file, report_of, sql, target_digest
+from conftest import (ROOM_OPTIONS, SOURCE, TARGET, changed_hosts, fresh_v3, playbook, report_of, sql, table_shape,
+                      target_digest)
 
 NEW_EMAIL = "New.Member+late@Example.org"
 
@@ -52,12 +56,44 @@ def test_a_dry_run_reports_what_would_change_and_writes_nothing(tmp_path):
     assert target_digest() == before
 
 
-def test_check_mode_is_a_dry_run(tmp_path):
+def source_sql_in_background(query):
+    """``query`` on the source in a psql that runs until it is terminated (a Popen)."""
+    return subprocess.Popen(["docker", "exec", SOURCE, "runuser", "-u", "postgres", "--", "psql", "-X", "-q",
+                             "-d", "greenlight_production", "-c", query],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_a_source_connection_dropped_mid_export_fails_naming_it_and_writes_nothing(tmp_path):
+    """The export's backend on the source is terminated while it streams (after the users, held at the
+    rooms by a lock taken here): the run fails naming the source host and database, and the target is
+    as it was (no live row, no staging left). The next test's completing run then writes each new row
+    once: nothing the broken run streamed was kept."""
     before = target_digest()
-    result = playbook(tmp_path, extra=["--check"])
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert report_of(tmp_path)["dry_run"] is True
-    assert target_digest() == before
+    holder = source_sql_in_background("BEGIN; LOCK TABLE rooms IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600);")
+    try:
+        deadline = time.time() + 60
+        while not sql(SOURCE, "SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'rooms'"
+                              " AND l.mode = 'AccessExclusiveLock' AND l.granted"):
+            assert time.time() < deadline and holder.poll() is None, "the lock on rooms was never taken"
+            time.sleep(0.2)
+        run = playbook(tmp_path, background=True)
+        killed, deadline = [], time.time() + 300
+        while not killed and time.time() < deadline and run.poll() is None:
+            time.sleep(0.5)
+            killed = sql(SOURCE, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                 " AND query LIKE 'COPY (SELECT % FROM rooms ORDER BY id) TO STDOUT%'")
+        output = run.communicate(timeout=300)[0]
+    finally:
+        sql(SOURCE, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'BEGIN; LOCK TABLE rooms%'")
+        holder.wait(timeout=60)
+    assert killed, "the export never waited at the rooms:\n" + output
+    assert run.returncode != 0, output
+    assert ("The export from the source database greenlight_production on greenlight_data-source broke off"
+            in output), output
+    assert "terminating connection due to administrator command" in output, output
+    assert "Nothing was committed on the target" in output, output
+    assert changed_hosts(output) == set(), output
+    assert target_digest() == before  # no row of the users streamed before the break, no staging schema
 
 
 def test_a_run_killed_mid_transform_writes_nothing_and_the_next_run_completes(tmp_path):
@@ -101,19 +137,6 @@ def test_a_run_with_nothing_new_writes_no_row(tmp_path):
     assert target_digest() == before
 
 
-ROOM_OPTIONS = ("SELECT r.friendly_id, o.name, x.value, x.created_at FROM room_meeting_options x"
-                " JOIN rooms r ON r.id = x.room_id JOIN meeting_options o ON o.id = x.meeting_option_id ORDER BY 1, 2")
-BULK_TABLES = ["room_meeting_options", "rooms", "shared_accesses", "users"]
-
-
-def table_shape(tables):
-    """Indexes and validated constraints of ``tables``, as SQL that lists them in a fixed order."""
-    names = ", ".join(f"'{t}'" for t in tables)
-    return (f"SELECT 'index', indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ({names})"
-            " UNION ALL SELECT 'constraint ' || conrelid::regclass || '.' || conname, pg_get_constraintdef(oid)"
-            f" FROM pg_constraint WHERE conrelid::regclass::text IN ({names}) AND convalidated ORDER BY 1, 2")
-
-
 def test_a_run_that_adds_most_of_a_table_loads_it_in_bulk_and_rebuilds_it_whole(tmp_path):
     """With every room option gone from the target, the run re-adds them all in bulk (indexes and
     foreign keys set aside and rebuilt); the table ends with the same rows and exactly the indexes
@@ -132,28 +155,3 @@ def test_a_run_that_adds_most_of_a_table_loads_it_in_bulk_and_rebuilds_it_whole(
     shape = sql(TARGET, table_shape(["room_meeting_options"]))
     assert len(shape) == 6  # primary key and two foreign keys, three indexes
     assert shape == sql(TARGET, table_shape(["room_meeting_options"]), "greenlight_v3_reference")
-
-
-def test_a_first_migration_loads_every_big_table_in_bulk_with_the_same_result(tmp_path):
-    """Into an empty v3 database, users, rooms, room options and shares all take the bulk path
-    (with greenlight_data_bulk_load_rows 1 here); the rows are those of the row-by-row target
-    and each table ends with exactly the indexes and constraints of a freshly created schema."""
-    fresh_v3("greenlight_v3_fresh")
-    psql_file(TARGET, "greenlight_v3_fresh", REPO / "tests/greenlight/seed-v3.sql")
-    fresh_db = {"access": "local", "database": "greenlight_v3_fresh", "user": "postgres"}
-    result = playbook(tmp_path, {"greenlight_data_target_db": fresh_db})
-    assert result.returncode == 0, result.stdout + result.stderr
-    report = report_of(tmp_path)
-    assert report["committed"] is True and report["mismatch_count"] == 0
-    assert sorted(report["bulk_loaded"]) == BULK_TABLES
-    for query in (ROOM_OPTIONS,
-                  "SELECT email, provider, password_digest, external_id, created_at FROM users ORDER BY 1, 2",
-                  "SELECT r.friendly_id, r.meeting_id, u.email FROM rooms r JOIN users u ON u.id = r.user_id ORDER BY 1",
-                  "SELECT u.email, r.friendly_id FROM shared_accesses s JOIN users u ON u.id = s.user_id"
-                  " JOIN rooms r ON r.id = s.room_id ORDER BY 1, 2"):
-        assert sql(TARGET, query, "greenlight_v3_fresh") == sql(TARGET, query), query
-
-    fresh_v3("greenlight_v3_reference")
-    shape = sql(TARGET, table_shape(BULK_TABLES), "greenlight_v3_fresh")
-    assert {row[1].split(" ON public.")[1].split(" ")[0] for row in shape if row[0] == "index"} == set(BULK_TABLES)
-    assert shape == sql(TARGET, table_shape(BULK_TABLES), "greenlight_v3_reference")

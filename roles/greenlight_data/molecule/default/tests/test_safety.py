@@ -14,22 +14,6 @@ from conftest import SOURCE, TARGET, changed_hosts, playbook, report_of, sql, ta
 TOKEN = "SELECT session_token, session_expiry FROM users WHERE email = '{}'"
 
 
-def test_a_rerun_keeps_the_session_of_a_member_who_signed_in_and_gives_a_token_where_none(tmp_path):
-    """local1 signed in on the new platform since (a new token, expiry ahead): the run keeps both.
-    local3's token is NULL, as an earlier version of the role left accounts: the run gives it one."""
-    signed_in = ["ab" * 32, "2027-01-01 10:00:00"]
-    sql(TARGET, f"UPDATE users SET session_token = '{signed_in[0]}', session_expiry = '{signed_in[1]}'"
-                " WHERE email = 'local1@example.org';"
-                " UPDATE users SET session_token = NULL, session_expiry = NULL WHERE email = 'local3@example.org'")
-    result = playbook(tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert report_of(tmp_path)["updated"]["users"] == 1
-    assert sql(TARGET, TOKEN.format("local1@example.org")) == [signed_in]
-    token, expiry = sql(TARGET, TOKEN.format("local3@example.org"))[0]
-    assert len(token) == 64 and token != signed_in[0]
-    assert sql(TARGET, f"SELECT '{expiry}'::timestamp <= now() AT TIME ZONE 'UTC'") == [["t"]]
-
-
 # One planted row (or two) per family of rules, none of which the run touches: the run
 # commits (nothing to write) and its check after the commit must fail naming each rule.
 PLANT = """
@@ -80,13 +64,25 @@ def test_the_check_after_the_commit_names_a_row_greenlight_would_reject(planted_
     assert example in output[named:output.index("): ", named)], output[named:named + 300]
 
 
-def test_the_check_passes_once_the_rows_are_gone_and_nothing_of_the_run_is_left(tmp_path, planted_run):
+def test_the_check_passes_once_the_rows_are_gone_keeps_sessions_and_leaves_nothing(tmp_path, planted_run):
     """The same run again without the planted rows passes, and leaves no run directory (key, export
-    command, scripts) on either host and no authorisation of a run key on the source."""
+    command, scripts) on either host and no authorisation of a run key on the source. Meanwhile local1
+    signed in on the new platform (a new token, expiry ahead): the run keeps both. local3's token is
+    NULL, as an earlier version of the role left accounts: the run gives it one, expired."""
+    signed_in = ["ab" * 32, "2027-01-01 10:00:00"]
+    sql(TARGET, f"UPDATE users SET session_token = '{signed_in[0]}', session_expiry = '{signed_in[1]}'"
+                " WHERE email = 'local1@example.org';"
+                " UPDATE users SET session_token = NULL, session_expiry = NULL WHERE email = 'local3@example.org'")
     result = playbook(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    check = report_of(tmp_path)["check"]
+    report = report_of(tmp_path)
+    check = report["check"]
     assert check["after_commit"] is True and check["failed"] == [] and check["rules"] >= 15
+    assert report["updated"]["users"] == 1
+    assert sql(TARGET, TOKEN.format("local1@example.org")) == [signed_in]
+    token, expiry = sql(TARGET, TOKEN.format("local3@example.org"))[0]
+    assert len(token) == 64 and token != signed_in[0]
+    assert sql(TARGET, f"SELECT '{expiry}'::timestamp <= now() AT TIME ZONE 'UTC'") == [["t"]]
     for host in (SOURCE, TARGET):
         left = subprocess.run(["docker", "exec", host, "sh", "-c", "ls -d /var/tmp/greenlight_data.* 2>/dev/null"],
                               capture_output=True, text=True, check=False).stdout
@@ -106,7 +102,8 @@ def locks_of(pid):
 def test_a_dry_run_never_blocks_greenlight_and_its_key_reads_only_the_export(tmp_path):
     """While a --check run is paused mid-write (after the users, as a real run holds its locks), it holds
     nothing on Greenlight's tables but ACCESS SHARE, a writer of those tables does not wait, and the
-    run's key, tried from the target, only ever prints the export, whatever it asks for."""
+    run's key, tried from the target, only ever prints the export, whatever it asks for. --check is a
+    dry run: it reports what a real run would write, writes nothing and reports no change."""
     source_changes = "UPDATE users SET name = name || ' (dry)' WHERE email = 'local3@example.org'"
     sql(SOURCE, source_changes)  # something for the dry run to write to its copies
     before = target_digest()
