@@ -19,9 +19,9 @@ def docker_bytes(container, *argv):
     return subprocess.run(["docker", "exec", container, *argv], capture_output=True, check=True).stdout
 
 
-def psql_json(sql):
-    """A query's single JSON answer from the source database."""
-    out = docker_bytes(GL, "runuser", "-u", "postgres", "--", "psql", "-X", "-tA", "-d", "greenlight_production",
+def psql_json(sql, database="greenlight_production"):
+    """A query's single JSON answer from the source database (or another on that host)."""
+    out = docker_bytes(GL, "runuser", "-u", "postgres", "--", "psql", "-X", "-tA", "-d", database,
                        "-c", sql)
     return json.loads(out.decode())
 
@@ -50,5 +50,11 @@ def archives(result):
 
 @pytest.fixture(scope="session")
 def directory_result():
+    facts = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / f"{WEB}.facts.json"
+    return json.loads(facts.read_text())["member_export_test_directory_result"]
+
+
+@pytest.fixture(scope="session")
+def v3_result():
     facts = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / f"{WEB}.facts.json"
     return json.loads(facts.read_text())["member_export_result"]
