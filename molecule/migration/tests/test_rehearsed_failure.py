@@ -38,7 +38,8 @@ def create_on_old_node():
 
 
 def cutover(tmp_path):
-    env = playbook_env(BBBMIG_RECORD_DIR=str(RECORD), BBBMIG_REPO_ROOT=str(REPO))
+    env = playbook_env(BBBMIG_RECORD_DIR=str(RECORD), BBBMIG_REPO_ROOT=str(REPO),
+                       ANSIBLE_LOG_PATH=os.environ.get("BBBMIG_MIGRATION_LOG", "/dev/null"))
     return run_playbook(tmp_path, str(REPO / "inventories/lab"), REPO / "playbooks/40-cutover.yml", env=env)
 
 

@@ -1,7 +1,8 @@
 """No secret reaches any output, log or record of the migration: the lab's converge runs
 site.yml at -vvv with ANSIBLE_LOG_PATH set (molecule.yml), which logs everything
-ansible-playbook shows; the verifier's own runs (50-notify again, the rehearsed cutover) log
-there too. The secrets are read from the inventory and from the hosts. Runs after the other
+ansible-playbook shows; the phases the tests run again (50-notify, the rehearsed cutover)
+log there too (BBBMIG_MIGRATION_LOG), the verifier's own Ansible (testinfra's inventory
+listing) nowhere. The secrets are read from the inventory and from the hosts. Runs after the other
 tests (file order)."""
 import os
 from pathlib import Path
@@ -12,7 +13,7 @@ import yaml
 from bbbmig_testing import REPO
 
 STATE = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-LOG = Path(os.environ.get("ANSIBLE_LOG_PATH") or STATE / "ansible.log")
+LOG = Path(os.environ.get("BBBMIG_MIGRATION_LOG") or STATE / "ansible.log")
 RECORD = STATE / "records"
 
 
