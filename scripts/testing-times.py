@@ -16,9 +16,14 @@ Scenario times come from the logs `make test` / `make molecule` leave in
 times from one run of the unit tests that this script starts. A proof whose
 time is not in the logs keeps the cell it has.
 
-    scripts/testing-times.py            rewrite TESTING.md in place
+    scripts/testing-times.py            rewrite TESTING.md in place (scenario times only)
+    scripts/testing-times.py --unit     also run the unit tests and fill their times
     scripts/testing-times.py --check    print the table, change nothing
+
+BBBMIG_LOG_DIR names another log directory (a clean clone's, say), as for
+tests/run-molecule.sh.
 """
+import os
 import re
 import subprocess
 import sys
@@ -26,8 +31,9 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LOGS = ROOT / ".cache" / "molecule-logs"
+LOGS = Path(os.environ.get("BBBMIG_LOG_DIR") or ROOT / ".cache" / "molecule-logs")
 DURATION = re.compile(r"^\s*([\d.]+)s (setup|call|teardown)\s+(\S+?)::(\w+)")
+PASSED = re.compile(r"::(\w+)(?:\[.*\])? PASSED")
 PROOF = re.compile(r"`((?:roles|molecule)/[\w-]+|tests/unit/[\w.]+\.py)(?:::(\w+))?`")
 
 
@@ -55,12 +61,14 @@ def unit_durations():
 
 
 def spell(seconds):
+    if seconds < 1:
+        return "under 1 s"
     seconds = round(seconds)
     return f"{seconds // 60} min {seconds % 60} s" if seconds >= 120 else f"{seconds} s"
 
 
 def main(argv):
-    check = "--check" in argv
+    check, with_unit = "--check" in argv, "--unit" in argv
     path = ROOT / "TESTING.md"
     text = path.read_text()
     cache, unit = {}, None
@@ -71,13 +79,20 @@ def main(argv):
             total, known = 0.0, True
             for where, test in proofs:
                 if where.startswith("tests/unit/"):
+                    if not with_unit:
+                        known = False
+                        break
                     unit = unit or unit_durations()
                     seconds = unit[0].get(test) if test else unit[1].get(Path(where).name)
                 else:
                     if where not in cache:
                         log = scenario_log(where)
-                        cache[where] = durations(log.read_text().splitlines()) if log.exists() else ({}, {})
-                    seconds = cache[where][0].get(test) if test else None
+                        lines = log.read_text().splitlines() if log.exists() else []
+                        # Tests under a second are not listed; a test that passed is then counted as 0.
+                        passed = {m.group(1) for m in map(PASSED.search, lines) if m}
+                        cache[where] = durations(lines) + (passed,)
+                    by_test, _, passed = cache[where]
+                    seconds = by_test.get(test, 0.0 if test in passed else None) if test else None
                 if seconds is None:
                     known = False
                     break
