@@ -334,6 +334,7 @@ def unreachable_hosts(hosts, hostvars, probe="__preflight_python"):
         lines.append(f"{host} ({address}) is unreachable: {cause}")
     return lines
 
+
 class FilterModule:
     """Inventory checks for the preflight phase."""
 
