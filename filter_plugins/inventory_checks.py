@@ -113,7 +113,7 @@ def _greenlight_db_problems(db, name):
         return []
     if not isinstance(db, dict):
         return [f"{name} is {_type_name(db)}; give a mapping such as "
-                "{access: docker, container: greenlight-db, database: greenlight_production, user: postgres}"]
+                "{access: docker, container: greenlight_db_1, database: greenlight_production, user: postgres}"]
     problems = []
     access = db.get("access", "docker")
     if access not in _GL_DB_ACCESS:
