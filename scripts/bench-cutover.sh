@@ -47,7 +47,7 @@ molecule destroy -s migration >"$work/destroy.log" 2>&1 || true
 run "$work/create.log" molecule create -s migration  # Molecule's create also prepares the lab's small platform
 # ... whose recordings and members make way for the benchmark's.
 x lab-old-bbb rm -rf /var/bigbluebutton
-x lab-old-gl runuser -u postgres -- dropdb greenlight_production
+x lab-old-gl docker exec greenlight_db_1 dropdb -U postgres greenlight_production
 run "$work/prepare.log" ansible-playbook "${lab[@]}" tests/lab/prepare.yml \
   -e "lab_recordings_count=$recordings" -e "lab_recordings_size=$size" -e "lab_members_count=$members"
 
@@ -71,12 +71,12 @@ step "changing $changed recordings and $changed_members members on the old platf
 x lab-old-bbb bash -c "cd /var/bigbluebutton/published && find . -mindepth 2 -maxdepth 2 -type d | sort | head -n $changed |
   while read -r dir; do f=\$(find \"\$dir\" -type f ! -name metadata.xml | sort | head -n 1);
     [ -n \"\$f\" ] && head -c 65536 /dev/urandom >>\"\$f\"; done"
-x lab-old-gl runuser -u postgres -- psql -X -q -d greenlight_production -c \
+x lab-old-gl docker exec greenlight_db_1 psql -X -q -U postgres -d greenlight_production -c \
   "UPDATE users SET name = name || ' (moved)', updated_at = now() WHERE id IN (SELECT id FROM users ORDER BY id LIMIT $changed_members);
    UPDATE rooms SET name = name || ' (moved)', updated_at = now() WHERE id IN (SELECT id FROM rooms ORDER BY id LIMIT $changed_members);"
 
 x lab-old-bbb bash -c 'echo "old node: $(ls /var/bigbluebutton/recording/raw | wc -l) recordings, $(du -sh /var/bigbluebutton | cut -f1)"'
-x lab-old-gl runuser -u postgres -- psql -X -tA -d greenlight_production -c "SELECT 'old Greenlight: ' || count(*) || ' members' FROM users"
+x lab-old-gl docker exec greenlight_db_1 psql -X -tA -U postgres -d greenlight_production -c "SELECT 'old Greenlight: ' || count(*) || ' members' FROM users"
 step "40-cutover (timed)"
 started=$(now)
 run "$work/40-cutover.log" ansible-playbook "${lab[@]}" playbooks/40-cutover.yml
@@ -86,8 +86,8 @@ step "by hand (timed): rsync -a of the whole tree, pg_dump | pg_restore, nsupdat
 t0=$(now)
 x lab-new-bbb "${by_hand_rsync[@]}"
 t1=$(now)
-x lab-old-gl runuser -u postgres -- bash -c 'dropdb --if-exists by_hand && createdb by_hand &&
-  pg_dump -Fc greenlight_production | pg_restore --no-owner -d by_hand'
+x lab-old-gl docker exec greenlight_db_1 bash -c 'dropdb -U postgres --if-exists by_hand && createdb -U postgres by_hand &&
+  pg_dump -U postgres -Fc greenlight_production | pg_restore -U postgres --no-owner -d by_hand'
 t2=$(now)
 secret=$(sed -n 's/^vault_dns_tsig_secret: //p' inventories/lab/group_vars/all/vault.yml)
 new_gl=$(docker container inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' lab-new-gl)

@@ -30,6 +30,11 @@ def new_psql(sql):
         "docker exec postgres psql -X -tA -U postgres -d greenlight-v3-production -c " + json.dumps(sql))
 
 
+def old_psql(sql):
+    """The psql command for the old Greenlight's database, in v2's compose `db` container."""
+    return "docker exec greenlight_db_1 psql -X -tA -U postgres -d greenlight_production -c " + json.dumps(sql)
+
+
 def bbb_api(call, query, secret):
     """GET a BBB API call on the new node through its nginx (TLS), signed with ``secret``."""
     checksum = hashlib.sha256(f"{call}{query}{secret}".encode()).hexdigest()
@@ -127,10 +132,9 @@ def test_the_new_greenlight_is_healthy():
 def test_an_old_room_link_leads_to_that_room_on_the_new_greenlight(host):
     gl = address("lab-new-gl")
     # An old member's room, by its v2 link /b/<uid>, and the room v3 holds under that friendly id.
-    uid = lab("lab-old-gl").check_output(
-        "runuser -u postgres -- psql -X -tA -d greenlight_production -c "
-        "\"SELECT r.uid FROM rooms r JOIN users u ON u.id = r.user_id"
-        " WHERE NOT r.deleted AND NOT u.deleted AND r.name <> '' ORDER BY r.id LIMIT 1\"")
+    uid = lab("lab-old-gl").check_output(old_psql(
+        "SELECT r.uid FROM rooms r JOIN users u ON u.id = r.user_id"
+        " WHERE NOT r.deleted AND NOT u.deleted AND r.name <> '' ORDER BY r.id LIMIT 1"))
     name = new_psql(f"SELECT name FROM rooms WHERE friendly_id = '{uid}'")
     assert uid and name
     resolve = f"--resolve meet.coop.test:443:{gl} --resolve meet.newcoop.test:443:{gl}"
@@ -154,9 +158,7 @@ def test_the_old_node_is_frozen_after_the_cutover():
 
 def old_gl_write():
     """Try a member's write on the old Greenlight's database, as its application would."""
-    return lab("lab-old-gl").run(
-        "runuser -u postgres -- psql -X -tA -d greenlight_production -c "
-        "\"UPDATE users SET name = name WHERE id = (SELECT min(id) FROM users)\"")
+    return lab("lab-old-gl").run(old_psql("UPDATE users SET name = name WHERE id = (SELECT min(id) FROM users)"))
 
 
 def test_the_old_greenlight_holds_its_data_read_only_after_the_cutover():
