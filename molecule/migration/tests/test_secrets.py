@@ -5,6 +5,7 @@ log there too (BBBMIG_MIGRATION_LOG), the verifier's own Ansible (testinfra's in
 listing) nowhere. The secrets are read from the inventory and from the hosts. Runs after the other
 tests (file order)."""
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,68 @@ def test_no_secret_in_any_output_log_or_record(secrets):
                 line = next(line for line in text.splitlines() if value in line)
                 leaks.append(f"{what} in {path.name}: ...{line[:300]}")
     assert leaks == [], "\n".join(leaks)
+
+
+# Who may read a file holding a secret, besides root: the group of the service that reads it.
+SERVICE_GROUPS = {
+    "/etc/bigbluebutton/bbb-web.properties": "bigbluebutton",
+    "/etc/bigbluebutton/turn-stun-servers.xml": "bigbluebutton",
+    "/etc/turnserver.conf": "turnserver",
+    "/etc/coturn/privkey.pem": "turnserver",
+}
+# Where the migration (and what it installs) keeps files; Docker's image layers left out.
+SEARCHED = "/etc /root /opt /srv /var/lib /var/backups /home /usr/local /tmp"
+PRIVATE_KEY = "-----BEGIN ([A-Z]+ )?PRIVATE KEY-----"
+
+
+def readers(host, path):
+    """Who can read ``path`` on ``host``: its owner, its group when the group may read it and
+    reach it, everyone when others may read it and reach it (every directory above searchable)."""
+    lines = values(host, "p=" + json_quote(path) + "; while :; do stat -c '%a %U %G %n' \"$p\";"
+                   " [ \"$p\" = / ] && break; p=$(dirname \"$p\"); done")
+    (mode, owner, group, _), parents = lines[0].split(" ", 3), [line.split(" ", 3) for line in lines[1:]]
+    mode = int(mode, 8)
+    who = {f"user {owner}"}
+    if mode & 0o040 and all(int(m, 8) & 0o001 or (int(m, 8) & 0o010 and g == group) for m, _, g, _ in parents):
+        who.add(f"group {group}")
+    if mode & 0o004 and all(int(m, 8) & 0o001 for m, _, _, _ in parents):
+        who.add("everyone")
+    return who
+
+
+def json_quote(text):
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+@pytest.mark.parametrize("host", ["lab-old-bbb", "lab-old-gl", "lab-new-bbb", "lab-new-gl"])
+def test_every_file_holding_a_secret_is_readable_only_by_root_and_its_service(secrets, host):
+    patterns = "\n".join(value for value in secrets.values()) + "\n"
+    found = subprocess.run(
+        ["docker", "exec", "-i", host, "sh", "-c",
+         f"{{ grep -rlsF -f - {SEARCHED} --exclude-dir=vfs --exclude-dir=overlay2;"
+         f" grep -rlsE -e '{PRIVATE_KEY}' {SEARCHED} --exclude-dir=vfs --exclude-dir=overlay2; }} | sort -u"],
+        input=patterns, capture_output=True, text=True, check=False, timeout=300).stdout.split()
+    assert found, f"no file on {host} holds a secret or a private key: the search is broken"
+    wrong = {}
+    for path in found:
+        allowed = {"user root"} | ({f"group {SERVICE_GROUPS[path]}"} if path in SERVICE_GROUPS else set())
+        who = readers(host, path)
+        if not who <= allowed:
+            wrong[path] = sorted(who - allowed)
+    assert wrong == {}
+
+
+def test_the_migrations_keys_open_nothing_on_the_old_nodes_after_the_cutover():
+    """The cutover removes the migration's trust: no authorized_keys line of the migration is
+    left on an old node, and each recordings key converge.yml kept is refused by sshd."""
+    for host in ("lab-old-bbb", "lab-old-gl"):
+        left = values(host, "cat /root/.ssh/authorized_keys /home/*/.ssh/authorized_keys 2>/dev/null | grep bbbmig- || true")
+        assert left == [], (host, left)
+    keys = values("lab-new-bbb", "ls /root/lab-migration-keys")
+    assert keys
+    old = lab("lab-old-bbb").interface("eth0").addresses[0]
+    for key in keys:
+        attempt = lab("lab-new-bbb").run(
+            f"ssh -i /root/lab-migration-keys/{key} -o BatchMode=yes -o StrictHostKeyChecking=no"
+            f" -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 root@{old} id")
+        assert attempt.rc == 255 and "Permission denied" in attempt.stderr, (key, attempt.stderr)
