@@ -1,7 +1,7 @@
 """The target's disk fills up during a copy: the run fails naming the host and the lack of
 space, the live tree keeps only complete, correct files, and once space is freed a run
 completes and verifies."""
-from helpers import NEW, OLD2, TREE, converge, expected_target_hashes, file_hashes, inventory, sh
+from helpers import NEW, OLD2, TREE, converge, expected_target_hashes, file_hashes, inventory, run_stage, sh
 
 # The copy's temp directory (recordings_sync_work_dir/tmp): a full small file system here is
 # what a full disk looks like to rsync.
@@ -19,7 +19,8 @@ def test_a_full_disk_fails_clearly_leaves_the_tree_intact_and_the_copy_resumes(t
     assert len(before) < len(expected)
     sh(NEW, f"mount -t tmpfs -o size=256k,mode=0700 bbbmig-test-full {TMP}")
     try:
-        rc, out = converge(tmp_path, inventory(allvars={"recordings_sync_verify": "fast"}))
+        # The copy stage (its validation first): the disk fills up there.
+        rc, out = run_stage(tmp_path, inventory(allvars={"recordings_sync_verify": "fast"}), "recordings_sync_copy")
         assert rc != 0, out[-3000:]
         assert f"{NEW} has no space left" in out and "No space left on device" in out, out[-4000:]
         assert "run again; the copy resumes" in out, out[-4000:]

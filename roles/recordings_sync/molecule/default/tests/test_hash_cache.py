@@ -3,7 +3,7 @@ every byte: a file changed behind its size and mtime is caught by its ctime."""
 import json
 
 import pytest
-from helpers import NEW, SOURCES, STATE, TREE, converge, inventory, sh
+from helpers import NEW, SOURCES, STATE, TREE, inventory, run_stage, sh
 
 CACHE = "/var/lib/bbb-migration/recordings-manifest-cache.json"
 
@@ -43,7 +43,8 @@ def test_a_file_changed_with_its_size_and_mtime_put_back_is_caught(tmp_path):
     try:
         changed = sh(NEW, f"stat -c '%s %y' {path}; sha256sum <{path}")
         assert changed.splitlines()[0] == before.splitlines()[0] and changed != before
-        rc, out = converge(tmp_path, inventory())
+        # The verification stage (its validation first) with the default full check.
+        rc, out = run_stage(tmp_path, inventory(), "recordings_sync_verify")
         assert rc != 0, out[-3000:]
         assert "differ from their source (full check)" in out and f"differ: recording/raw/{rid}/events.xml" in out
     finally:

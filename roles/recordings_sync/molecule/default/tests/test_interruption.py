@@ -1,17 +1,28 @@
-"""Kill the transfer three times in a row at random points, each time somewhere else (the
-receiving rsync on the target, the sending rsync on a source, ansible on the controller): the
-live tree never holds a half-written file, and a normal run then completes it, identical, with
-nothing partial left."""
+"""Kill the transfer at random points, each time somewhere else (the receiving rsync on the
+target, the sending rsync on a source, ansible on the controller, then the copy driver that
+ansible left running on the target): the live tree never holds a half-written file, the kill
+frees the driver's lock, and a normal run then completes it, identical, with nothing partial left.
+The killed runs run only the copy stage (its validation first), as an operator would."""
 import os
 import random
 import signal
 import time
 from pathlib import Path
 
-from helpers import NEW, OLD1, OLD2, TREE, converge, expected_target_hashes, file_hashes, inventory, sh, start_converge
+from helpers import NEW, OLD1, OLD2, TREE, converge, expected_target_hashes, file_hashes, inventory, sh, start_stage
 
 PARTIAL = f"find {TREE} -name .rsync-partial -o -name '.*.??????' | head -5"
 DRIVER = "/var/lib/bbb-migration/recordings/recordings-sync.sh"
+LOCK = "/var/lib/bbb-migration/recordings/driver.lock"
+# The driver, its streams (subshells of it), their rsyncs and the ssh clients those started:
+# SIGKILL to every one, until none is left.
+KILL_DRIVER = f"""
+for i in $(seq 20); do
+  pgrep -f '[{DRIVER[0]}]{DRIVER[1:]}' >/dev/null || pgrep -x rsync >/dev/null || pgrep -x ssh >/dev/null || exit 0
+  pkill -KILL -f '[{DRIVER[0]}]{DRIVER[1:]}'; pkill -KILL -x rsync; pkill -KILL -x ssh; sleep 0.5
+done
+exit 1
+"""
 
 
 def descendants(pid):
@@ -39,8 +50,8 @@ def kill_controller(proc):
             pass
 
 
-# Where each of the three kills strikes, in this order (the controller last: the driver it
-# started goes on running on the target, as after an operator's Ctrl-C).
+# Where each of the three kills of a run strikes, in this order (the controller last: the driver
+# it started goes on running on the target, as after an operator's Ctrl-C; the test kills it next).
 KILLS = [
     ("the receiving rsync on the target", lambda proc: sh(NEW, "pkill -KILL -x rsync || true")),
     ("the sending rsync on a source", lambda proc: sh(random.choice([OLD1, OLD2]), "pkill -KILL -x rsync || true")),
@@ -63,6 +74,7 @@ def assert_nothing_half_written(expected, label):
 
 
 def test_three_kills_in_a_row_leave_no_half_file_and_a_normal_run_completes(tmp_path):
+    # Three runs killed, then the driver the last one left behind: four kills in a row.
     expected = expected_target_hashes()
     seed = int(time.time())
     rng = random.Random(seed)
@@ -72,8 +84,8 @@ def test_three_kills_in_a_row_leave_no_half_file_and_a_normal_run_completes(tmp_
     for label, kill in KILLS:
         start = received_kib()
         point = start + rng.randint(1000, 5000)  # KiB more than the last run left
-        proc = start_converge(tmp_path, inventory(allvars={"recordings_sync_bwlimit": 300,
-                                                           "recordings_sync_verify": "fast"}))
+        proc = start_stage(tmp_path, inventory(allvars={"recordings_sync_bwlimit": 300,
+                                                        "recordings_sync_verify": "fast"}), "recordings_sync_copy")
         deadline = time.time() + 300
         while time.time() < deadline and proc.poll() is None and received_kib() < point:
             time.sleep(0.5)
@@ -86,13 +98,15 @@ def test_three_kills_in_a_row_leave_no_half_file_and_a_normal_run_completes(tmp_
         held, final = assert_nothing_half_written(expected, label)
         interrupted |= len(held) > len(final) or len(final) < len(expected)
 
+    # The driver the killed controller started may still be copying on the target: kill it, its
+    # streams and their rsyncs (a fourth interruption). Its lock must go with it.
+    orphan = sh(NEW, f"pgrep -f '[{DRIVER[0]}]{DRIVER[1:]}' || true").strip()
+    print(f"driver left running after the controller's kill: {'yes' if orphan else 'no'}")
+    sh(NEW, KILL_DRIVER)
+    held, final = assert_nothing_half_written(expected, "the orphaned driver killed")
+    interrupted |= len(held) > len(final) or len(final) < len(expected)
+    assert sh(NEW, f"flock -n {LOCK} echo free", check=False).strip() == "free", "the killed driver kept its lock"
     assert interrupted, "no kill struck mid-way"
-    # The driver the killed controller started may still be running on the target: its lock
-    # keeps a new copy out until it ends (as after an operator's Ctrl-C).
-    deadline = time.time() + 300
-    while time.time() < deadline and sh(NEW, f"pgrep -f '[{DRIVER[0]}]{DRIVER[1:]}' || true").strip():
-        assert_nothing_half_written(expected, "while the orphaned driver runs")
-        time.sleep(2)
 
     rc, out = converge(tmp_path, inventory())
     assert rc == 0, out
