@@ -2,14 +2,15 @@
 form of refusal, the meeting running at the freeze ended (policy `end`), other
 calls still answered; a meeting still running stops a `fail` freeze with its
 name; the unfreeze restores nginx's configuration exactly, or names what
-changed meanwhile; bad inputs change nothing."""
+changed meanwhile; bad inputs and --check change nothing (those runs side by side)."""
 import hashlib
 import json
+from functools import partial
 from pathlib import Path
 
 import pytest
 import yaml
-from bbbmig_testing import assert_refused, container_sh, playbook_env, run_playbook
+from bbbmig_testing import assert_refused, container_sh, playbook_env, run_playbook, side_by_side
 
 ROLE_DIR = Path(__file__).resolve().parents[3]
 NODE = "maintenance_mode-node"
@@ -30,6 +31,7 @@ def api(call, query="", port=8090):
 
 
 def run(tmp_path, check=False, **overrides):
+    """converge.yml on the node alone with ``overrides``, pipelined as Molecule's runs and an operator's ssh are."""
     Path(tmp_path).mkdir(parents=True, exist_ok=True)
     hostvars = dict(SCENARIO["host_vars"][NODE])
     hostvars.pop("bbbmig_verify_facts")
@@ -37,7 +39,7 @@ def run(tmp_path, check=False, **overrides):
     hostvars.update(overrides)
     inventory = {"all": {"children": {"source_bbb": {"hosts": {NODE: hostvars}}}}}
     return run_playbook(tmp_path, inventory, ROLE_DIR / "molecule/default/converge.yml",
-                        ["--check"] if check else [], env=playbook_env(), timeout=300)
+                        ["--check"] if check else [], env=playbook_env(ANSIBLE_PIPELINING="1"), timeout=300)
 
 
 def test_new_meetings_are_refused_the_way_bbb_refuses_a_call():
@@ -88,25 +90,42 @@ def test_an_unfreeze_names_what_changed_while_frozen(tmp_path):
     assert run(tmp_path / "again", maintenance_mode_action="unfreeze").returncode == 0
 
 
-def test_check_mode_shows_the_freeze_and_changes_nothing(tmp_path):
-    state = container_sh(NODE, CONFIG, shell="bash")
-    result = run(tmp_path, check=True)
+BAD_INPUTS = {
+    "unknown action": ({"maintenance_mode_action": "thaw"}, "maintenance_mode_action"),
+    "wrong secret": ({"bbbmig_bbb_secret": "Wr0ngSecretWr0ngSecretWr0ngSecret00"}, "checksumError"),
+    "no secret": ({"bbbmig_bbb_secret": ""}, "maintenance_mode_secret is empty"),
+    "API not on the node": ({"maintenance_mode_api_url": "https://bbb.coop.test/"},
+                            "must be the API of the node itself"),
+    "API at the public name": ({"maintenance_mode_api_url": "https://bbb.coop.test/bigbluebutton/api"},
+                               "names the public name bbb.coop.test"),
+    "no pause between looks": ({"maintenance_mode_poll_seconds": 0}, "maintenance_mode_poll_seconds must be 1 or more"),
+}
+CHECK = "freeze --check"
+
+
+@pytest.fixture(scope="module")
+def unchanging_runs(tmp_path_factory):
+    """The runs that must change nothing, side by side: a freeze under --check and every bad input.
+    Returns (nginx's configuration before them all, {case: result}, after them all)."""
+    jobs = {case: partial(run, tmp_path_factory.mktemp("bad"), **overrides)
+            for case, (overrides, _) in BAD_INPUTS.items()}
+    jobs[CHECK] = partial(run, tmp_path_factory.mktemp("check"), check=True)
+    before = container_sh(NODE, CONFIG, shell="bash")
+    return before, side_by_side(jobs, workers=4), container_sh(NODE, CONFIG, shell="bash")
+
+
+def test_check_mode_shows_the_freeze_and_changes_nothing(unchanging_runs):
+    before, results, after = unchanging_runs
+    result = results[CHECK]
     assert result.returncode == 0, result.stdout + result.stderr
     assert "changed=" in result.stdout and "changed=0" not in result.stdout
-    assert container_sh(NODE, CONFIG, shell="bash") == state
+    assert after == before
     assert container_sh(NODE, f"ls {STATE_FILE} 2>&1 || true").count("No such file") == 1
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"maintenance_mode_action": "thaw"}, "maintenance_mode_action"),
-    ({"bbbmig_bbb_secret": "Wr0ngSecretWr0ngSecretWr0ngSecret00"}, "checksumError"),
-    ({"bbbmig_bbb_secret": ""}, "maintenance_mode_secret is empty"),
-    ({"maintenance_mode_api_url": "https://bbb.coop.test/"}, "must be the API of the node itself"),
-    ({"maintenance_mode_api_url": "https://bbb.coop.test/bigbluebutton/api"}, "names the public name bbb.coop.test"),
-    ({"maintenance_mode_poll_seconds": 0}, "maintenance_mode_poll_seconds must be 1 or more"),
-])
-def test_bad_input_changes_nothing(tmp_path, overrides, message):
-    state = container_sh(NODE, CONFIG, shell="bash")
-    output = assert_refused(run(tmp_path, **overrides), message)
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_changes_nothing(unchanging_runs, case):
+    before, results, after = unchanging_runs
+    output = assert_refused(results[case], BAD_INPUTS[case][1])
     assert SECRET not in output
-    assert container_sh(NODE, CONFIG, shell="bash") == state
+    assert after == before

@@ -2,14 +2,15 @@
 READ ONLY export still works), the application's sessions ended, v2's own
 maintenance mode on and the app recreated; the unfreeze puts back the database's
 settings and the .env byte for byte, or names what changed meanwhile; without a
-v2 .env, nginx in front answers 503 with the message; bad inputs change nothing."""
+v2 .env, nginx in front answers 503 with the message; bad inputs change nothing (run side by side)."""
 import json
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
 import yaml
-from bbbmig_testing import assert_refused, container_sh, playbook_env, run_playbook
+from bbbmig_testing import assert_refused, container_sh, playbook_env, run_playbook, side_by_side
 
 ROLE_DIR = Path(__file__).resolve().parents[3]
 GL = "maintenance_mode-gl"
@@ -34,6 +35,8 @@ def settings():
 
 
 def run(tmp_path, check=False, **overrides):
+    """converge.yml on the old Greenlight alone with ``overrides``, pipelined as Molecule's runs and an
+    operator's ssh are."""
     Path(tmp_path).mkdir(parents=True, exist_ok=True)
     hostvars = dict(SCENARIO["host_vars"][GL])
     hostvars.update(ansible_connection="community.docker.docker", ansible_python_interpreter="/usr/bin/python3")
@@ -41,7 +44,7 @@ def run(tmp_path, check=False, **overrides):
     inventory = {"all": {"children": {"source_greenlight": {"hosts": {GL: hostvars}}}}}
     return run_playbook(tmp_path, inventory, ROLE_DIR / "molecule/default/converge.yml",
                         ["--check"] if check else [], timeout=300,
-                        env=playbook_env(MOLECULE_EPHEMERAL_DIRECTORY=tmp_path))
+                        env=playbook_env(MOLECULE_EPHEMERAL_DIRECTORY=tmp_path, ANSIBLE_PIPELINING="1"))
 
 
 def result_of(tmp_path):
@@ -136,14 +139,27 @@ def test_without_a_v2_env_nginx_in_front_shows_the_notice(tmp_path):
     assert sql(INSERT)[0] and settings() == "{work_mem=8MB}"
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"bbbmig_source_greenlight_db": {"access": "ssh", "database": "greenlight_production"}},
-     "maintenance_mode_greenlight_db.access is 'ssh'"),
-    ({"bbbmig_source_greenlight_db": {"access": "local", "database": "greenlight_old", "user": "postgres"}},
-     "the old Greenlight's database greenlight_old (local access) does not answer"),
-    ({"maintenance_mode_kind": "moodle"}, "maintenance_mode_kind"),
-])
-def test_bad_input_changes_nothing(tmp_path, overrides, message):
+BAD_INPUTS = {
+    "database over ssh": ({"bbbmig_source_greenlight_db": {"access": "ssh", "database": "greenlight_production"}},
+                          "maintenance_mode_greenlight_db.access is 'ssh'"),
+    "database that does not answer": (
+        {"bbbmig_source_greenlight_db": {"access": "local", "database": "greenlight_old", "user": "postgres"}},
+        "the old Greenlight's database greenlight_old (local access) does not answer"),
+    "unknown kind": ({"maintenance_mode_kind": "moodle"}, "maintenance_mode_kind"),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_runs(tmp_path_factory):
+    """Every bad input side by side, with the database's settings and the .env before and after them all."""
+    jobs = {case: partial(run, tmp_path_factory.mktemp("bad"), **overrides)
+            for case, (overrides, _) in BAD_INPUTS.items()}
     before = settings(), container_sh(GL, f"sha256sum {ENV}")
-    assert_refused(run(tmp_path, **overrides), message)
-    assert (settings(), container_sh(GL, f"sha256sum {ENV}")) == before
+    return before, side_by_side(jobs, workers=3), (settings(), container_sh(GL, f"sha256sum {ENV}"))
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_changes_nothing(bad_runs, case):
+    before, results, after = bad_runs
+    assert_refused(results[case], BAD_INPUTS[case][1])
+    assert after == before
