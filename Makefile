@@ -24,7 +24,7 @@ test:
 
 unit:
 	@echo "==== unit tests"
-	@pytest -q -p no:cacheprovider tests/unit; rc=$$?; [ $$rc -eq 5 ] && { echo "no unit tests collected"; exit 0; }; exit $$rc
+	@pytest -q -p no:cacheprovider -n auto tests/unit; rc=$$?; [ $$rc -eq 5 ] && { echo "no unit tests collected"; exit 0; }; exit $$rc
 
 lint:
 	@echo "==== yamllint"
