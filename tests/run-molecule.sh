@@ -18,13 +18,13 @@ mkdir -p "$logdir"
 export BBBMIG_TEST_IMAGE=${BBBMIG_TEST_IMAGE:-$(tests/image/build.sh)}
 export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
 
-# About the seconds each scenario takes (2026-12-02, three at a time, halved), to start the longest first
-# (a scenario missing here starts after these, in name order).
+# The seconds each scenario took in a clean-clone make test (2026-12-02, three at a time),
+# to start the longest first (a scenario missing here starts after these, in name order).
 declare -A typical=(
-  [molecule/migration]=1400 [roles/recordings_sync]=950 [roles/greenlight_data]=600 [roles/maintenance_mode]=510
-  [roles/decommission]=460 [roles/dns_cutover]=450 [roles/member_notify]=400 [roles/preflight]=350
-  [roles/member_export]=300 [roles/greenlight]=250 [roles/bbb_server]=220 [roles/coturn]=150
-  [roles/cutover_verify]=150 [roles/migration_record]=150 [roles/tls_certificates]=115 [roles/legacy_redirects]=75
+  [molecule/migration]=1542 [roles/recordings_sync]=885 [roles/greenlight_data]=661 [roles/maintenance_mode]=525
+  [roles/decommission]=399 [roles/dns_cutover]=353 [roles/bbb_server]=339 [roles/greenlight]=318
+  [roles/member_notify]=299 [roles/member_export]=259 [roles/coturn]=250 [roles/tls_certificates]=221
+  [roles/preflight]=199 [roles/migration_record]=172 [roles/legacy_redirects]=158 [roles/cutover_verify]=127
 )
 
 scenarios=()
