@@ -146,6 +146,11 @@ BAD_INPUTS = {
         {"bbbmig_source_greenlight_db": {"access": "local", "database": "greenlight_old", "user": "postgres"}},
         "the old Greenlight's database greenlight_old (local access) does not answer"),
     "unknown kind": ({"maintenance_mode_kind": "moodle"}, "maintenance_mode_kind"),
+    # This host has no Docker: the default `docker compose up -d` cannot recreate v2 here.
+    "restart command this host cannot run": (
+        {"maintenance_mode_greenlight_restart_command": ["docker", "compose", "up", "-d"]},
+        "maintenance_mode_greenlight_restart_command (docker compose up -d) cannot run on maintenance_mode-gl:"
+        " `docker compose` does not answer"),
 }
 
 
