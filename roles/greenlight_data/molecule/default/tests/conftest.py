@@ -53,8 +53,7 @@ def inventory(allvars=None, source=SOURCE, target=TARGET):
 def playbook(tmp_path, allvars=None, extra=(), background=False, swap=False):
     """Run the role on both hosts with ansible-playbook (run-role.yml); ``swap``: the target
     container is the source and the source container the target."""
-    env = playbook_env(ROLE_DIR, result_format="json", GREENLIGHT_DATA_RESULT=tmp_path / "result.json",
-                       ANSIBLE_PIPELINING="1")
+    env = playbook_env(ROLE_DIR, result_format="json", GREENLIGHT_DATA_RESULT=tmp_path / "result.json")
     hosts = inventory(allvars, *((TARGET, SOURCE) if swap else (SOURCE, TARGET)))
     return run_playbook(tmp_path, hosts, ROLE_DIR / "molecule/default/run-role.yml", extra, env=env,
                         background=background)

@@ -31,7 +31,7 @@ def api(call, query="", port=8090):
 
 
 def run(tmp_path, check=False, **overrides):
-    """converge.yml on the node alone with ``overrides``, pipelined as Molecule's runs and an operator's ssh are."""
+    """converge.yml on the node alone with ``overrides``."""
     Path(tmp_path).mkdir(parents=True, exist_ok=True)
     hostvars = dict(SCENARIO["host_vars"][NODE])
     hostvars.pop("bbbmig_verify_facts")
@@ -39,7 +39,7 @@ def run(tmp_path, check=False, **overrides):
     hostvars.update(overrides)
     inventory = {"all": {"children": {"source_bbb": {"hosts": {NODE: hostvars}}}}}
     return run_playbook(tmp_path, inventory, ROLE_DIR / "molecule/default/converge.yml",
-                        ["--check"] if check else [], env=playbook_env(ANSIBLE_PIPELINING="1"), timeout=300)
+                        ["--check"] if check else [], env=playbook_env(), timeout=300)
 
 
 def test_new_meetings_are_refused_the_way_bbb_refuses_a_call():

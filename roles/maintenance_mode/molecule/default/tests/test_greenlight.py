@@ -35,8 +35,7 @@ def settings():
 
 
 def run(tmp_path, check=False, **overrides):
-    """converge.yml on the old Greenlight alone with ``overrides``, pipelined as Molecule's runs and an
-    operator's ssh are."""
+    """converge.yml on the old Greenlight alone with ``overrides``."""
     Path(tmp_path).mkdir(parents=True, exist_ok=True)
     hostvars = dict(SCENARIO["host_vars"][GL])
     hostvars.update(ansible_connection="community.docker.docker", ansible_python_interpreter="/usr/bin/python3")
@@ -44,7 +43,7 @@ def run(tmp_path, check=False, **overrides):
     inventory = {"all": {"children": {"source_greenlight": {"hosts": {GL: hostvars}}}}}
     return run_playbook(tmp_path, inventory, ROLE_DIR / "molecule/default/converge.yml",
                         ["--check"] if check else [], timeout=300,
-                        env=playbook_env(MOLECULE_EPHEMERAL_DIRECTORY=tmp_path, ANSIBLE_PIPELINING="1"))
+                        env=playbook_env(MOLECULE_EPHEMERAL_DIRECTORY=tmp_path))
 
 
 def result_of(tmp_path):

@@ -24,10 +24,8 @@ def inventory(hostvars=None, allvars=None):
     hosts = {h: {"bbbmig_public_hostname": HOSTNAMES[h]} for h in (OLD1, OLD2, NEW)}
     for host, extra in (hostvars or {}).items():
         hosts[host].update(extra)
-    # Pipelining as in Molecule's own converge (.config/molecule/config.yml): one docker exec a
-    # module instead of four; the repository's ansible.cfg sets it for SSH only.
     base = {"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3",
-            "ansible_pipelining": True, "recordings_sync_streams": 3}
+            "recordings_sync_streams": 3}
     base.update(allvars or {})
     return {"all": {"vars": base, "hosts": hosts, "children": {
         "source_bbb": {"hosts": {OLD1: {}, OLD2: {}}}, "target_bbb": {"hosts": {NEW: {}}}}}}
