@@ -5,6 +5,7 @@ log there too (BBBMIG_MIGRATION_LOG), the verifier's own Ansible (testinfra's in
 listing) nowhere. The secrets are read from the inventory and from the hosts. Runs after the other
 tests (file order)."""
 import os
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -98,7 +99,7 @@ PRIVATE_KEY = "-----BEGIN ([A-Z]+ )?PRIVATE KEY-----"
 def readers(host, path):
     """Who can read ``path`` on ``host``: its owner, its group when the group may read it and
     reach it, everyone when others may read it and reach it (every directory above searchable)."""
-    lines = values(host, "p=" + json_quote(path) + "; while :; do stat -c '%a %U %G %n' \"$p\";"
+    lines = values(host, "p=" + shlex.quote(path) + "; while :; do stat -c '%a %U %G %n' \"$p\";"
                    " [ \"$p\" = / ] && break; p=$(dirname \"$p\"); done")
     (mode, owner, group, _), parents = lines[0].split(" ", 3), [line.split(" ", 3) for line in lines[1:]]
     mode = int(mode, 8)
@@ -108,10 +109,6 @@ def readers(host, path):
     if mode & 0o004 and all(int(m, 8) & 0o001 for m, _, _, _ in parents):
         who.add("everyone")
     return who
-
-
-def json_quote(text):
-    return "'" + text.replace("'", "'\\''") + "'"
 
 
 @pytest.mark.parametrize("host", ["lab-old-bbb", "lab-old-gl", "lab-new-bbb", "lab-new-gl"])
